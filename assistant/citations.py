@@ -1,0 +1,412 @@
+"""Citations: parse the model's [n] markers, verify each sentence against verbatim quotes, repair, find conflicts.
+
+Everything here is plain Python over strings and offsets, so it does not depend on the model: the
+model may cite well, badly or not at all, and the result is checked the same way.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from assistant.text import (
+    NEGATIONS,
+    VAGUE_QUANTITIES,
+    content_terms,
+    number_values,
+    numbers,
+    sentence_spans,
+    stem,
+    words,
+)
+
+ABSTAIN_TEXT = "The articles do not say."
+
+# Words that news reports use interchangeably; each maps to one canonical stem.
+_SYNONYM_GROUPS = [
+    ("injur", "wound", "hurt"),
+    ("kill", "dead", "die", "death", "slain"),
+    ("attack", "strik", "strike", "assault", "attempt"),
+    ("residenc", "hom", "home", "hous", "house"),
+    ("condemn", "denounc", "criticis", "criticiz"),
+    ("guard", "bodyguard", "protection"),
+    ("premier", "pm"),
+    ("unharm", "unhurt", "safe"),
+    ("claim", "responsibility"),
+    ("tweet", "twitter"),
+    ("drone", "uav"),
+    ("assassination", "assassinat"),
+]
+_CANONICAL = {stem(w): group[0] for group in _SYNONYM_GROUPS for w in group}
+_CANONICAL.update({w: group[0] for group in _SYNONYM_GROUPS for w in group})
+
+
+def canonical_terms(text: str) -> list[str]:
+    """Content terms with synonyms folded together ("wounded" and "injured" become one term)."""
+    return [_CANONICAL.get(t, t) for t in content_terms(text)]
+
+
+_DAYS = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
+_MONTHS = (r"(?:January|February|March|April|May|June|July|August|September|October|November|December"
+           r"|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.?")
+_DATE = re.compile(rf"\b(?:{_MONTHS}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?|\d{{1,2}}\s+{_MONTHS}(?:\s+\d{{4}})?|{_DAYS})\b")
+_VAGUE = re.compile(r"\b(?:%s)\b" % "|".join(re.escape(v) for v in sorted(VAGUE_QUANTITIES, key=len, reverse=True)),
+                    re.IGNORECASE)
+_MARKER = re.compile(r"\s*(?:\[(?:source\s*)?(\d+(?:\s*[,;\-–]\s*\d+)*)\]|\((?:source\s*)?(\d+(?:\s*,\s*\d+)*)\))",
+                     re.IGNORECASE)
+_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)*\b")
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A sentence of an article that may support a claim; `text == article_text[start:end]`."""
+
+    source: str
+    title: str
+    article_id: str
+    start: int
+    end: int
+    text: str
+    relevance: float = 0.0
+
+    @property
+    def key(self) -> tuple[str, int, int]:
+        return (self.article_id, self.start, self.end)
+
+
+@dataclass
+class Citation:
+    n: int
+    source: str
+    title: str
+    quote: str
+    start: int
+    end: int
+
+
+@dataclass
+class AnswerSentence:
+    text: str
+    citations: list[int]
+    supported: bool
+
+
+@dataclass
+class Claim:
+    value: str
+    citations: list[int]
+
+
+@dataclass
+class Conflict:
+    about: str
+    claims: list[Claim]
+
+
+@dataclass
+class CheckedSentence:
+    """A sentence of the draft and the evidence that supports it (empty when none does)."""
+
+    text: str
+    evidence: list[Evidence] = field(default_factory=list)
+    cited_by_model: list[int] = field(default_factory=list)
+    repaired: bool = False
+
+    @property
+    def supported(self) -> bool:
+        return bool(self.evidence)
+
+
+# Parsing ---------------------------------------------------------------------------------------
+
+def parse_markers(sentence: str) -> tuple[str, list[int]]:
+    """Split "Seven guards were hurt [1][3]." into ("Seven guards were hurt.", [1, 3])."""
+    cited: list[int] = []
+    for match in _MARKER.finditer(sentence):
+        body = match.group(1) or match.group(2) or ""
+        for part in re.split(r"\s*[,;]\s*", body):
+            if re.search(r"[-–]", part):
+                low, high = (int(x) for x in re.split(r"\s*[-–]\s*", part)[:2])
+                cited.extend(range(low, min(high, low + 20) + 1))
+            elif part.strip().isdigit():
+                cited.append(int(part))
+    text = _MARKER.sub("", sentence)
+    text = re.sub(r"\s+([.,;:!?])", r"\1", text).strip()
+    return text, list(dict.fromkeys(cited))
+
+
+def split_draft(draft: str) -> list[str]:
+    """The draft's sentences, markers kept, with chat noise such as "Answer:" removed."""
+    cleaned = re.sub(r"^\s*(?:answer|response|a)\s*:\s*", "", draft.strip(), flags=re.IGNORECASE)
+    cleaned = re.sub(r"[*_`#]+", "", cleaned)
+    # A marker after the full stop belongs to the sentence before it: "... injured. [1] Other ..."
+    cleaned = re.sub(r"([.!?])((?:\s*\[[^\]]{1,12}\])+)", r"\2\1", cleaned)
+    out: list[str] = []
+    for span in sentence_spans(cleaned):
+        sentence = cleaned[span.start : span.end].strip()
+        if sentence and sentence not in out:
+            out.append(sentence)
+    return out
+
+
+# Verifying -------------------------------------------------------------------------------------
+
+def _names(text: str) -> set[str]:
+    """Capitalised words that are not at the start of a sentence: names, places, days, months."""
+    found = set()
+    for span in sentence_spans(text) or []:
+        sentence = text[span.start : span.end]
+        for match in re.finditer(r"\b[A-Z][a-z]+(?:-[A-Z]?[a-z]+)*\b", sentence):
+            if match.start() == 0 or sentence[: match.start()].strip() in ('"', "“", "'"):
+                continue
+            word = match.group(0).lower()
+            if word not in _COMMON_CAPITALISED:
+                found.add(stem(word.replace("al-", "")))
+    return found
+
+
+_COMMON_CAPITALISED = {"the", "a", "an", "he", "she", "it", "they", "we", "i", "in", "on", "at", "but", "and",
+                       "according", "prime", "minister", "president", "state", "department", "officials", "god"}
+
+
+def _negated(text: str) -> bool:
+    return any(w in NEGATIONS for w in words(text)) or "n't" in text
+
+
+@dataclass(frozen=True)
+class Support:
+    """How far some quotes support a claim."""
+
+    coverage: float
+    numbers_ok: bool
+    names_ok: bool
+    negation_ok: bool
+    similarity: float
+    quotes: int = 1
+
+    @property
+    def ok(self) -> bool:
+        if not (self.numbers_ok and self.names_ok and self.negation_ok):
+            return False
+        needed = 0.8 if self.quotes == 1 else 0.9
+        return self.coverage >= needed or (self.quotes == 1 and self.coverage >= 0.6 and self.similarity >= 0.6)
+
+
+Similarity = Callable[[str, Sequence[str]], list[float]]
+
+
+def check_support(claim: str, quotes: Sequence[str], similarity: Similarity | None = None) -> Support:
+    """Whether `quotes` together support `claim`: its numbers, names and polarity match, and its words are there."""
+    joined = " ".join(quotes)
+    claim_terms = set(canonical_terms(claim))
+    quote_terms = set(canonical_terms(joined))
+    coverage = len(claim_terms & quote_terms) / len(claim_terms) if claim_terms else 0.0
+    claim_numbers = number_values(claim)
+    quote_numbers = number_values(joined)
+    numbers_ok = claim_numbers <= quote_numbers and _vague_quantities(claim) <= _vague_quantities(joined)
+    names_ok = _names(claim) <= (set(content_terms(joined)) | _names(joined))
+    numbers_ok = numbers_ok and _literals(claim) <= _literals(joined)
+    negation_ok = _negated(claim) == any(_negated(q) for q in quotes) or not _negated(claim) and len(quotes) > 1
+    sim = 1.0
+    if similarity is not None and coverage < 0.8:
+        sim = max(similarity(claim, quotes) or [0.0])
+    return Support(coverage, numbers_ok, names_ok, negation_ok, sim, len(quotes))
+
+
+def _literals(text: str) -> set[str]:
+    """Digit strings (years, times, counts) and dates, which must appear in the quotes as they are."""
+    found = set(re.findall(r"\d+", text))
+    found |= {normalize_value("date", m.group(0)) for m in _DATE.finditer(text)}
+    return found
+
+
+def _vague_quantities(text: str) -> set[str]:
+    return {m.group(0).lower() for m in _VAGUE.finditer(text)}
+
+
+def verify_sentences(draft: str, sources: Sequence[Evidence], pool: Sequence[Evidence],
+                     similarity: Similarity | None = None) -> list[CheckedSentence]:
+    """Check each draft sentence: keep the model's citations that hold, else find support in `pool`.
+
+    `sources` are the numbered sources the model saw ([1] is `sources[0]`); `pool` is every
+    retrieved sentence, searched when the model cited nothing or cited wrongly.
+    """
+    checked = []
+    for raw in split_draft(draft):
+        text, cited = parse_markers(raw)
+        if not text or not re.search(r"[A-Za-z0-9]", text):
+            continue
+        result = CheckedSentence(text=text, cited_by_model=cited)
+        given = [sources[n - 1] for n in cited if 1 <= n <= len(sources)]
+        kept = [e for e in given if check_support(text, [e.text], similarity).ok]
+        if kept:
+            result.evidence = kept[:3]
+        elif len(given) > 1 and check_support(text, [e.text for e in given], similarity).ok:
+            result.evidence = given[:3]
+        else:
+            result.evidence = find_support(text, pool, similarity)
+            result.repaired = bool(result.evidence)
+        checked.append(result)
+    return checked
+
+
+def find_support(claim: str, pool: Sequence[Evidence], similarity: Similarity | None = None) -> list[Evidence]:
+    """The sentences in `pool` that support `claim`: one if one suffices, else the best pair, else none."""
+    claim_terms = set(canonical_terms(claim))
+    if not claim_terms and not number_values(claim):
+        return []
+
+    def overlap(e: Evidence) -> float:
+        return len(claim_terms & set(canonical_terms(e.text))) + 0.01 * e.relevance
+
+    ranked = sorted(pool, key=overlap, reverse=True)[:12]
+    singles = [e for e in ranked if check_support(claim, [e.text], similarity).ok]
+    if singles:
+        # Every article that says the same thing is cited, best first.
+        best = singles[:1]
+        best += [e for e in singles[1:] if e.article_id not in {b.article_id for b in best}][:2]
+        return best
+    for i, first in enumerate(ranked[:6]):
+        for second in ranked[i + 1 : 6]:
+            if check_support(claim, [first.text, second.text], similarity).ok:
+                return [first, second]
+    return []
+
+
+# Questions and relevance -----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Question:
+    text: str
+    kind: str  # quantity | date | person | place | yesno | other
+    terms: tuple[str, ...]
+
+
+def analyse_question(question: str) -> Question:
+    """What kind of answer the question wants, and its content terms."""
+    q = question.strip().lower()
+    if re.match(r"^(?:how many|how much|what number|what was the number)", q) or "how many" in q:
+        kind = "quantity"
+    elif re.match(r"^(?:when|what day|what date|on what day|on which day|which day|what time)", q):
+        kind = "date"
+    elif re.match(r"^(?:who|whom|whose|which (?:official|spokesman|spokesperson|person|group|country|minister))", q):
+        kind = "person"
+    elif re.match(r"^(?:where|in what city|in which city)", q):
+        kind = "place"
+    elif re.match(r"^(?:is|was|were|are|did|does|do|has|have|had|can|could|will|would)\b", q):
+        kind = "yesno"
+    else:
+        kind = "other"
+    terms = [t for t in canonical_terms(question) if t not in _GENERIC_QUESTION_TERMS]
+    return Question(question, kind, tuple(dict.fromkeys(terms)))
+
+
+# Words that shape a question but say nothing about which facts answer it.
+_GENERIC_QUESTION_TERMS = {stem(w) for w in ("happen", "happened", "occur", "occurred", "take", "took", "place",
+                                             "exactly", "report", "reported", "article", "articles", "say", "tell",
+                                             "name", "describe", "mention", "mentioned", "state", "stated")}
+
+
+def term_weights(pool: Sequence[Evidence]) -> Callable[[str], float]:
+    """Inverse document frequency of a term over the pool's sentences."""
+    docs = [set(canonical_terms(e.text)) for e in pool]
+    n = len(docs) or 1
+
+    def weight(term: str) -> float:
+        df = sum(1 for d in docs if term in d)
+        return math.log(1 + (n - df + 0.5) / (df + 0.5))
+
+    return weight
+
+
+def lexical_relevance(question: Question, text: str, weight: Callable[[str], float]) -> float:
+    """The IDF-weighted share of the question's terms that `text` contains."""
+    if not question.terms:
+        return 0.0
+    present = set(canonical_terms(text))
+    total = sum(weight(t) for t in question.terms) or 1.0
+    return sum(weight(t) for t in question.terms if t in present) / total
+
+
+def answer_values(kind: str, text: str, focus: Sequence[str] = ()) -> list[str]:
+    """The values of the wanted kind in `text`: quantities ("seven", "several") or dates ("Sunday", "August 7").
+
+    With `focus` terms, a quantity counts only when one of them follows it closely ("seven of the
+    guards", not "two officials"), nearest first.
+    """
+    if kind == "quantity":
+        found = [(m.start, m.end, m.text.lower()) for m in numbers(text)]
+        found += [(m.start(), m.end(), m.group(0).lower()) for m in _VAGUE.finditer(text)]
+        found.sort()
+        if not focus:
+            return [v for _, _, v in found]
+        positions = [m.start() for m in re.finditer(r"[A-Za-z0-9']+", text)
+                     if _CANONICAL.get(stem(m.group(0)), stem(m.group(0))) in focus]
+        ranked = []
+        for start, end, value in found:
+            after = [p - end for p in positions if p >= end and p - end <= 60]
+            if after:
+                ranked.append((min(after), value))
+        return [v for _, v in sorted(ranked)]
+    if kind == "date":
+        return [m.group(0) for m in _DATE.finditer(text)]
+    return []
+
+
+def normalize_value(kind: str, value: str) -> str:
+    """"7" and "seven" are one value; "Aug. 7" and "August 7" too."""
+    if kind == "quantity":
+        vals = number_values(value)
+        if vals:
+            number = next(iter(vals))
+            return str(int(number)) if number == int(number) else str(number)
+        return value.lower()
+    return re.sub(r"\s+", " ", value.replace(".", "")).strip().lower()
+
+
+def has_answer_value(kind: str, text: str) -> bool:
+    if kind in ("quantity", "date"):
+        return bool(answer_values(kind, text))
+    if kind == "person":
+        return bool(_NAME.search(text))
+    return True
+
+
+# Conflicts -------------------------------------------------------------------------------------
+
+@dataclass
+class ValueClaim:
+    """One article's value for what the question asks, with the sentences that state it."""
+
+    value: str
+    display: str
+    evidence: list[Evidence]
+
+
+def find_conflicts(question: Question, candidates: Sequence[Evidence]) -> list[ValueClaim]:
+    """Different values that articles give for the asked quantity or date; empty when they agree.
+
+    `candidates` are sentences already judged relevant to the question, best first; each article
+    contributes the value of its most relevant sentence that states one.
+    """
+    if question.kind not in ("quantity", "date"):
+        return []
+    per_article: dict[str, tuple[str, str, Evidence]] = {}
+    for evidence in candidates:
+        if evidence.article_id in per_article:
+            continue
+        values = answer_values(question.kind, evidence.text, question.terms)
+        if values:
+            per_article[evidence.article_id] = (normalize_value(question.kind, values[0]), values[0], evidence)
+    claims: dict[str, ValueClaim] = {}
+    for value, display, evidence in per_article.values():
+        claim = claims.setdefault(value, ValueClaim(value, display, []))
+        claim.evidence.append(evidence)
+    if len(claims) < 2:
+        return []
+    for claim in claims.values():  # show the value as most articles write it ("seven" rather than "7")
+        spelled = [v for e in claim.evidence for v in answer_values(question.kind, e.text, question.terms)[:1]]
+        claim.display = max(set(spelled), key=lambda v: (spelled.count(v), v.isalpha()), default=claim.display)
+    return sorted(claims.values(), key=lambda c: (-len(c.evidence), -max(e.relevance for e in c.evidence)))

@@ -1,0 +1,235 @@
+"""The `assistant` command: ingest, ask, sources, config (and chat, eval). Heavy imports stay inside commands."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from assistant.errors import UserError
+
+if TYPE_CHECKING:
+    from assistant.config import Settings
+    from assistant.engine import Answer, Session
+
+app = typer.Typer(
+    help="Answers questions about a folder of news articles, citing the articles for every sentence.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+
+ChromaUrl = Annotated[
+    str | None, typer.Option("--chroma-url", help="Use a Chroma server (http://host:port) instead of the local store.")
+]
+ModelOption = Annotated[
+    str | None, typer.Option("--model", "-m", help="smollm2 (embedded), a .gguf file, or a model on the OpenAI/compatible server.")
+]
+
+
+def warn(message: str) -> None:
+    """A line for the user on stderr."""
+    print(message, file=sys.stderr, flush=True)
+
+
+def _settings(**overrides: Any) -> Settings:
+    from assistant.config import load_settings
+
+    return load_settings(**overrides)
+
+
+def _progress_printer(label: str) -> Any:
+    """A progress callback drawing a bar on stderr (only when stderr is a terminal)."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    console = Console(stderr=True)
+    if not console.is_terminal:
+        return None, lambda done, total, name: None
+    bar = Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
+                   console=console, transient=True)
+    task = bar.add_task("", total=None)
+
+    def update(done: int, total: int, name: str) -> None:
+        bar.update(task, completed=done, total=total, description=name)
+
+    return bar, update
+
+
+def run_ingest(session: Session, paths: list[Path], prune: bool = False) -> Any:
+    """Ingest with a progress bar and one warning line per skipped file; returns the report."""
+    from assistant.ingest import ingest_paths
+
+    bar, update = _progress_printer("ingesting")
+    try:
+        if bar is not None:
+            bar.start()
+        return ingest_paths(paths, session.store, session.embed_model, session.settings.chunk_tokens,
+                            prune=prune, warn=warn, progress=update)
+    finally:
+        if bar is not None:
+            bar.stop()
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Article files or folders (.txt, .md, .html).")],
+    prune: Annotated[bool, typer.Option("--prune", help="Remove stored articles whose files are gone.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON on stdout.")] = False,
+    chroma_url: ChromaUrl = None,
+) -> None:
+    """Add articles to the store (unchanged files are skipped, changed ones replaced)."""
+    from assistant.engine import open_session
+
+    session = open_session(_settings(chroma_url=chroma_url))
+    report = run_ingest(session, paths, prune=prune)
+    if as_json:
+        print(json.dumps({"ingested": report.ingested, "unchanged": report.unchanged,
+                          "skipped": [{"source": s, "reason": r} for s, r in report.skipped],
+                          "removed": report.removed, "chunks": report.chunks}))
+    else:
+        warn(report.summary())
+
+
+def _read_question(question: str) -> str:
+    if question == "-":
+        question = sys.stdin.read()
+    question = question.strip()
+    if not question:
+        raise UserError("the question is empty")
+    return question
+
+
+def ensure_articles(session: Session) -> None:
+    """Ingest the bundled seeds when the store is empty, saying so on stderr."""
+    if not session.store.is_empty():
+        return
+    from assistant.config import bundled_seeds
+
+    seeds = bundled_seeds()
+    if not seeds.is_dir():
+        raise UserError("the store is empty: run `assistant ingest FOLDER` first")
+    warn(f"The store is empty: ingesting the bundled articles in {seeds} first.")
+    report = run_ingest(session, [seeds])
+    warn(report.summary())
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="The question, or - to read it from stdin.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout (see README).")] = False,
+    top_k: Annotated[int | None, typer.Option("--top-k", "-k", min=1, max=50, help="Passages to retrieve.")] = None,
+    model: ModelOption = None,
+    no_stream: Annotated[bool, typer.Option("--no-stream", help="Do not show the draft while it is written.")] = False,
+    lenient: Annotated[bool, typer.Option("--lenient", help="Keep unsupported sentences, marked as such.")] = False,
+    chroma_url: ChromaUrl = None,
+) -> None:
+    """Answer a question from the stored articles, with a verified quote for every sentence."""
+    from assistant.engine import open_session
+
+    text = _read_question(question)
+    settings = _settings(chroma_url=chroma_url, model=model, top_k=top_k)
+    session = open_session(settings)
+    ensure_articles(session)
+    engine = session.engine(settings.model)
+    stream = not no_stream and not as_json and sys.stderr.isatty()
+    answer = _ask_streaming(engine, text, top_k, lenient or settings.lenient) if stream else engine.ask(
+        text, top_k=top_k, lenient=lenient or settings.lenient)
+    if as_json:
+        print(json.dumps(answer.to_json(), ensure_ascii=False))
+    else:
+        print(format_answer(answer))
+
+
+def _ask_streaming(engine: Any, question: str, top_k: int | None, lenient: bool) -> Answer:
+    """Show the unverified draft on stderr while the model writes it, then clear it."""
+    from rich.console import Console
+    from rich.live import Live
+    from rich.text import Text
+
+    console = Console(stderr=True)
+    draft = Text("", style="dim")
+    with Live(draft, console=console, transient=True, refresh_per_second=12) as live:
+        live.update(Text("retrieving…", style="dim"))
+
+        def on_token(delta: str) -> None:
+            draft.append(delta)
+            live.update(Text.assemble(Text("draft (checking citations…) ", style="dim italic"), draft))
+
+        return engine.ask(question, top_k=top_k, lenient=lenient, on_token=on_token)  # type: ignore[no-any-return]
+
+
+def format_answer(answer: Answer) -> str:
+    """The answer followed by its numbered quotes, for a terminal."""
+    lines = [answer.answer]
+    if answer.citations:
+        lines.append("")
+    for c in answer.citations:
+        lines.append(f"[{c.n}] {Path(c.source).name} ({c.start}-{c.end}): \"{c.quote}\"")
+    return "\n".join(lines)
+
+
+@app.command()
+def sources(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")] = False,
+    chroma_url: ChromaUrl = None,
+) -> None:
+    """List the stored articles."""
+    from assistant.config import load_settings
+    from assistant.models import embedding_name
+    from assistant.store import open_store
+
+    settings = load_settings(chroma_url=chroma_url)
+    articles = open_store(settings, embedding_name(settings)).list_articles()
+    if as_json:
+        print(json.dumps([{"source": a.source, "title": a.title, "chunks": a.chunks, **a.metadata} for a in articles]))
+        return
+    if not articles:
+        warn("No articles stored yet: run `assistant ingest FOLDER`.")
+    for a in articles:
+        print(f"{Path(a.source).name}\t{a.chunks} chunks\t{a.title}")
+
+
+@app.command()
+def config(as_json: Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")] = False) -> None:
+    """Show the effective settings and where data lives (the API key is never shown)."""
+    view = _settings().public_view()
+    if as_json:
+        print(json.dumps(view))
+        return
+    for key, value in view.items():
+        print(f"{key}: {value}")
+
+
+def main() -> None:
+    """Entry point: user errors become one line on stderr and a non-zero exit code."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+    try:
+        app()
+    except UserError as exc:
+        warn(f"error: {exc}")
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        warn("interrupted")
+        sys.exit(130)
+    except BrokenPipeError:
+        sys.exit(1)
+    except Exception as exc:  # the last line of defence: never a traceback for users
+        if os.environ.get("ASSISTANT_DEBUG"):
+            raise
+        from assistant.models import translate_llm_error
+
+        translated = translate_llm_error(exc)
+        message = str(translated) if isinstance(translated, UserError) else f"unexpected {type(exc).__name__}: {exc}"
+        warn(f"error: {message.splitlines()[0] if message else type(exc).__name__}")
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,127 @@
+"""Settings: environment variables and `.env`, with every piece of state under one data folder."""
+
+from __future__ import annotations
+
+import os
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from assistant.errors import UserError
+
+DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
+EMBEDDED_MODEL = "smollm2"
+
+
+def data_home() -> Path:
+    """The folder that holds all state: `ASSISTANT_HOME`, else the platform's user data folder."""
+    override = os.environ.get("ASSISTANT_HOME")
+    if override:
+        return Path(override).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("assistant", appauthor=False))
+
+
+def bundled_seeds() -> Path:
+    """The demo articles shipped in the project's `seeds/` folder."""
+    return Path(__file__).resolve().parent.parent / "seeds"
+
+
+class Settings(BaseSettings):
+    """Every setting, read from the environment or a `.env` file in the current folder."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    openai_api_key: SecretStr | None = Field(default=None, alias="OPENAI_API_KEY")
+    openai_base_url: str | None = Field(default=None, alias="OPENAI_BASE_URL")
+    model: str | None = Field(default=None, alias="ASSISTANT_MODEL")
+    embedding: str = Field(default="minilm", alias="ASSISTANT_EMBEDDING")
+    openai_embedding_model: str = Field(default="text-embedding-3-small", alias="ASSISTANT_OPENAI_EMBEDDING_MODEL")
+    chroma_url: str | None = Field(default=None, alias="CHROMA_URL")
+    collection: str = Field(default="articles", alias="ASSISTANT_COLLECTION")
+    top_k: int = Field(default=6, ge=1, le=50, alias="ASSISTANT_TOP_K")
+    chunk_tokens: int = Field(default=128, ge=32, le=256, alias="ASSISTANT_CHUNK_TOKENS")
+    max_answer_tokens: int = Field(default=160, ge=16, le=4096, alias="ASSISTANT_MAX_ANSWER_TOKENS")
+    request_timeout: float = Field(default=60.0, gt=0, alias="ASSISTANT_REQUEST_TIMEOUT")
+    lenient: bool = Field(default=False, alias="ASSISTANT_LENIENT")
+
+    @field_validator("openai_api_key", mode="before")
+    @classmethod
+    def _blank_key_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("openai_base_url", "chroma_url", "model", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("embedding")
+    @classmethod
+    def _known_embedding(cls, value: str) -> str:
+        if value not in ("minilm", "openai"):
+            raise ValueError("must be 'minilm' or 'openai'")
+        return value
+
+    @cached_property
+    def home(self) -> Path:
+        return data_home()
+
+    @property
+    def chroma_path(self) -> Path:
+        return self.home / "chroma"
+
+    @property
+    def keyword_index_path(self) -> Path:
+        return self.home / "keyword"
+
+    @property
+    def provider(self) -> str:
+        """`openai-compatible` when a base URL is set, `openai` when a key is, else `embedded`."""
+        if self.openai_base_url:
+            return "openai-compatible"
+        if self.openai_api_key is not None:
+            return "openai"
+        return "embedded"
+
+    @property
+    def effective_model(self) -> str:
+        if self.model:
+            return self.model
+        if self.provider == "openai":
+            return DEFAULT_OPENAI_MODEL
+        if self.provider == "openai-compatible":
+            return "default"
+        return EMBEDDED_MODEL
+
+    def public_view(self) -> dict[str, object]:
+        """The effective settings for display: the key is reported as set or not, never shown."""
+        return {
+            "provider": self.provider,
+            "model": self.effective_model,
+            "openai_api_key": "set" if self.openai_api_key is not None else "not set",
+            "openai_base_url": self.openai_base_url,
+            "embedding": self.embedding,
+            "chroma": self.chroma_url or f"embedded at {self.chroma_path}",
+            "collection": self.collection,
+            "top_k": self.top_k,
+            "chunk_tokens": self.chunk_tokens,
+            "lenient": self.lenient,
+            "home": str(self.home),
+        }
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings; a bad value becomes a one-line error naming the variable."""
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = str(first["loc"][0]) if first.get("loc") else "setting"
+        raise UserError(f"invalid setting {name}: {first['msg']}") from None
+    updates = {k: v for k, v in overrides.items() if v is not None}
+    if updates:
+        settings = settings.model_copy(update=updates)
+    return settings

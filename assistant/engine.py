@@ -1,0 +1,247 @@
+"""The answer engine: retrieve passages, let the LLM draft, then keep only what verified quotes support."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from llama_index.core.base.llms.types import ChatMessage, MessageRole
+
+from assistant import prompts
+from assistant.citations import (
+    ABSTAIN_TEXT,
+    AnswerSentence,
+    CheckedSentence,
+    Citation,
+    Claim,
+    Conflict,
+    Evidence,
+    Question,
+    analyse_question,
+    find_conflicts,
+    find_support,
+    has_answer_value,
+    lexical_relevance,
+    term_weights,
+    verify_sentences,
+)
+from assistant.config import Settings
+from assistant.errors import UserError
+from assistant.models import translate_llm_error
+from assistant.store import StoredChunk
+
+PROMPT_SOURCES = 5
+
+
+@dataclass
+class Answer:
+    """A verified answer; `to_json()` is the `ask --json` contract."""
+
+    question: str
+    answer: str
+    abstained: bool
+    sentences: list[AnswerSentence]
+    citations: list[Citation]
+    conflicts: list[Conflict]
+    model: str
+    timings_ms: dict[str, float]
+    draft: str = ""
+    retrieved: list[StoredChunk] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "question": self.question,
+            "answer": self.answer,
+            "abstained": self.abstained,
+            "sentences": [asdict(s) for s in self.sentences],
+            "citations": [asdict(c) for c in self.citations],
+            "conflicts": [asdict(c) for c in self.conflicts],
+            "model": self.model,
+            "timings_ms": {k: round(v, 1) for k, v in self.timings_ms.items()},
+        }
+
+
+class Engine:
+    """Question in, verified answer out; the retriever, LLM and embedding model are injected."""
+
+    def __init__(self, retriever: Any, llm: Any, embed_model: Any, model_name: str, top_k: int = 6) -> None:
+        self.retriever = retriever
+        self.llm = llm
+        self.embed_model = embed_model
+        self.model_name = model_name
+        self.top_k = top_k
+        self._vectors: dict[str, list[float]] = {}
+
+    # Embedding helpers -----------------------------------------------------------------------
+
+    def _embed(self, texts: Sequence[str]) -> list[list[float]]:
+        missing = [t for t in dict.fromkeys(texts) if t not in self._vectors]
+        if missing:
+            for text, vector in zip(missing, self.embed_model.get_text_embedding_batch(missing), strict=True):
+                self._vectors[text] = vector
+        return [self._vectors[t] for t in texts]
+
+    def similarity(self, claim: str, quotes: Sequence[str]) -> list[float]:
+        vectors = self._embed([claim, *quotes])
+        head = vectors[0]
+        return [sum(a * b for a, b in zip(head, v, strict=True)) for v in vectors[1:]]
+
+    # Steps -----------------------------------------------------------------------------------
+
+    def evidence_for(self, question: Question, chunks: Sequence[StoredChunk]) -> list[Evidence]:
+        """Every sentence of the retrieved chunks, scored for relevance to the question, best first."""
+        pool = [
+            Evidence(c.source, c.title, c.article_id, start, end, text)
+            for c in chunks for start, end, text in c.sentence_texts()
+        ]
+        unique = list({e.key: e for e in pool}.values())
+        if not unique:
+            return []
+        weight = term_weights(unique)
+        dense = self.similarity(question.text, [e.text for e in unique])
+        scored = []
+        for evidence, cosine in zip(unique, dense, strict=True):
+            lexical = lexical_relevance(question, evidence.text, weight)
+            bonus = 0.1 if has_answer_value(question.kind, evidence.text) else 0.0
+            relevance = 0.55 * lexical + 0.45 * cosine + bonus
+            scored.append(Evidence(**{**evidence.__dict__, "relevance": relevance}))
+        return sorted(scored, key=lambda e: -e.relevance)
+
+    def _is_relevant(self, question: Question, evidence: Evidence, weight: Callable[[str], float]) -> bool:
+        lexical = lexical_relevance(question, evidence.text, weight)
+        cosine = self.similarity(question.text, [evidence.text])[0]
+        return lexical >= 0.5 or (lexical >= 0.25 and cosine >= 0.5) or cosine >= 0.65
+
+    def draft(self, question: str, sources: Sequence[Evidence], on_token: Callable[[str], None] | None) -> str:
+        """The model's answer to the question from the numbered sources, streamed to `on_token`."""
+        numbered = "\n".join(f"[{i}] {e.text}" for i, e in enumerate(sources, 1))
+        messages = [
+            ChatMessage(role=MessageRole.SYSTEM, content=prompts.load("system")),
+            ChatMessage(role=MessageRole.USER, content=prompts.load("answer").format(sources=numbered, question=question)),
+        ]
+        text = ""
+        try:
+            for part in self.llm.stream_chat(messages):
+                delta = part.delta or ""
+                text += delta
+                if on_token and delta:
+                    on_token(delta)
+        except UserError:
+            raise
+        except Exception as exc:
+            raise translate_llm_error(exc) from None
+        return text
+
+    # The whole pipeline ----------------------------------------------------------------------
+
+    def ask(self, question: str, top_k: int | None = None, lenient: bool = False,
+            on_token: Callable[[str], None] | None = None) -> Answer:
+        """Answer `question` with verified citations, or abstain."""
+        question = question.strip()
+        if not question:
+            raise UserError("the question is empty")
+        timings: dict[str, float] = {}
+        started = time.perf_counter()
+        q = analyse_question(question)
+        chunks = self.retriever.retrieve_chunks(question, top_k or self.top_k)
+        pool = self.evidence_for(q, chunks)
+        timings["retrieve"] = (time.perf_counter() - started) * 1000
+
+        started = time.perf_counter()
+        sources = pool[:PROMPT_SOURCES]
+        draft = self.draft(question, sources, on_token) if sources else ""
+        timings["generate"] = (time.perf_counter() - started) * 1000
+
+        started = time.perf_counter()
+        answer = self._compose(q, draft, sources, pool, lenient)
+        timings["verify"] = (time.perf_counter() - started) * 1000
+        answer.timings_ms = timings
+        answer.retrieved = list(chunks)
+        return answer
+
+    def _compose(self, q: Question, draft: str, sources: Sequence[Evidence], pool: Sequence[Evidence],
+                 lenient: bool) -> Answer:
+        weight = term_weights(pool)
+        relevant = [e for e in pool if self._is_relevant(q, e, weight)]
+        checked = verify_sentences(draft, sources, pool, self.similarity)
+        kept: list[CheckedSentence] = []
+        for sentence in checked:
+            if sentence.supported and not self._answers_question(q, sentence, weight):
+                continue  # true per the sources, but not about what was asked
+            if sentence.supported or lenient:
+                kept.append(sentence)
+        kept = kept[:4]
+        if not any(s.supported and has_answer_value(q.kind, s.text) for s in kept):
+            direct = next((e for e in relevant if has_answer_value(q.kind, e.text)), None)
+            if direct is not None:
+                support = find_support(direct.text, relevant, self.similarity) or [direct]
+                kept.insert(0, CheckedSentence(text=direct.text, evidence=support, repaired=True))
+        if not any(s.supported for s in kept):
+            return Answer(q.text, ABSTAIN_TEXT, True, [], [], [], self.model_name, {}, draft=draft)
+
+        numbering: dict[tuple[str, int, int], Citation] = {}
+
+        def cite(evidence: Evidence) -> int:
+            if evidence.key not in numbering:
+                numbering[evidence.key] = Citation(len(numbering) + 1, evidence.source, evidence.title,
+                                                   evidence.text, evidence.start, evidence.end)
+            return numbering[evidence.key].n
+
+        sentences = [AnswerSentence(s.text, [cite(e) for e in s.evidence], s.supported) for s in kept]
+        conflicts = []
+        claims = find_conflicts(q, relevant)
+        if claims:
+            conflicts.append(Conflict(q.text, [Claim(c.display, [cite(e) for e in c.evidence]) for c in claims]))
+            parts = [f'"{c.display}" ' + "".join(f"[{n}]" for n in sorted(cite(e) for e in c.evidence)) for c in claims]
+            sentences.append(AnswerSentence("The articles differ: " + ", ".join(parts[:-1]) + f" and {parts[-1]}.",
+                                            sorted({n for c in conflicts[0].claims for n in c.citations}), True))
+        text = " ".join(_render(s) for s in sentences)
+        return Answer(q.text, text, False, sentences, sorted(numbering.values(), key=lambda c: c.n), conflicts,
+                      self.model_name, {}, draft=draft)
+
+    def _answers_question(self, q: Question, sentence: CheckedSentence, weight: Callable[[str], float]) -> bool:
+        quotes = " ".join(e.text for e in sentence.evidence)
+        lexical = lexical_relevance(q, sentence.text + " " + quotes, weight)
+        cosine = self.similarity(q.text, [sentence.text])[0]
+        return lexical >= 0.3 or cosine >= 0.5
+
+
+def _render(sentence: AnswerSentence) -> str:
+    if "[" in sentence.text and sentence.text.startswith("The articles differ"):
+        return sentence.text
+    markers = "".join(f"[{n}]" for n in sentence.citations) if sentence.citations else " [unsupported]"
+    body = sentence.text.rstrip()
+    end = ""
+    if body and body[-1] in ".!?":
+        body, end = body[:-1], body[-1]
+    return f"{body} {markers}{end}".replace("  ", " ") if sentence.citations else f"{body}{end}{markers}"
+
+
+@dataclass
+class Session:
+    """The opened pieces: store, embedding model, retriever; the LLM is loaded on first use."""
+
+    settings: Settings
+    store: Any
+    embed_model: Any
+    retriever: Any
+
+    def engine(self, model: str | None = None) -> Engine:
+        from assistant.models import llm_for, model_label
+
+        llm = llm_for(self.settings, model)
+        return Engine(self.retriever, llm, self.embed_model, model_label(llm), self.settings.top_k)
+
+
+def open_session(settings: Settings) -> Session:
+    """Connect to the store and load the embedding model the settings name."""
+    from assistant.models import embedding_model, embedding_name
+    from assistant.retrieval import build_retriever
+    from assistant.store import open_store
+
+    store = open_store(settings, embedding_name(settings))
+    embed = embedding_model(settings)
+    retriever = build_retriever(store, embed, settings.keyword_index_path, settings.top_k)
+    return Session(settings, store, embed, retriever)

