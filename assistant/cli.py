@@ -206,6 +206,29 @@ def config(as_json: Annotated[bool, typer.Option("--json", help="Print JSON on s
         print(f"{key}: {value}")
 
 
+@app.command()
+def chat(
+    model: ModelOption = None,
+    lenient: Annotated[bool, typer.Option("--lenient", help="Keep unsupported sentences, marked as such.")] = False,
+    chroma_url: ChromaUrl = None,
+) -> None:
+    """Open the terminal chat over the stored articles."""
+    from assistant.tui import run_chat
+
+    run_chat(_settings(chroma_url=chroma_url, model=model, lenient=lenient or None))
+
+
+def _register_eval() -> None:
+    try:
+        from assistant.eval_cli import eval_command
+    except ImportError:  # the eval harness is optional at import time
+        return
+    app.command("eval")(eval_command)
+
+
+_register_eval()
+
+
 def main() -> None:
     """Entry point: user errors become one line on stderr and a non-zero exit code."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")

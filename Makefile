@@ -1,0 +1,34 @@
+# Everything installs into .venv inside the clone; pip's cache stays inside the clone too.
+VENV := .venv
+PY := $(VENV)/bin/python
+export PIP_CACHE_DIR := $(CURDIR)/.cache/pip
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+export HF_HUB_OFFLINE := 1
+QUESTION ?= How many of the prime minister's guards were injured?
+
+.PHONY: setup demo test lint bench eval
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet torch==2.13.0   # CPU build from local disk; must come before the rest
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+demo: setup
+	$(VENV)/bin/assistant ask "$(QUESTION)"
+
+lint: setup
+	$(PY) -m ruff check assistant tests evals bench
+	$(PY) -m mypy assistant
+
+test: lint
+	$(PY) -m pytest -q
+
+eval: setup
+	$(VENV)/bin/assistant eval
+
+bench: setup
+	$(PY) bench/run.py
