@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from assistant.text import (
     NEGATIONS,
+    STOPWORDS,
     VAGUE_QUANTITIES,
     content_terms,
     number_values,
@@ -43,15 +44,37 @@ _CANONICAL = {stem(w): group[0] for group in _SYNONYM_GROUPS for w in group}
 _CANONICAL.update({w: group[0] for group in _SYNONYM_GROUPS for w in group})
 
 
+_ALIASES = [
+    (re.compile(r"\bU\.\s?S\.(?:\s?A\.)?|\bUSA?\b|\bUnited States(?: of America)?\b|\bAmerica\b"), " usa "),
+    (re.compile(r"\bU\.\s?K\.|\bUK\b|\bUnited Kingdom\b|\bBritain\b"), " uk "),
+    (re.compile(r"\bU\.\s?N\.|\bUN\b|\bUnited Nations\b"), " un "),
+]
+_IRREGULAR = {"became": "become", "began": "begin", "took": "take", "told": "tell", "fled": "flee",
+              "struck": "strike", "hit": "strike", "fought": "fight", "held": "hold", "led": "lead",
+              "met": "meet", "sent": "send", "spoke": "speak", "won": "win", "lost": "lose", "came": "come",
+              "went": "go", "gave": "give", "wrote": "write", "killing": "kill", "died": "die"}
+
+
 def canonical_terms(text: str) -> list[str]:
     """Content terms with synonyms folded together ("wounded" and "injured" become one term)."""
-    return [_CANONICAL.get(t, t) for t in content_terms(text)]
+    for pattern, alias in _ALIASES:
+        text = pattern.sub(alias, text)
+    terms = []
+    for word in words(text):
+        if word in STOPWORDS or word.isdigit() or number_values(word):
+            continue
+        term = stem(_IRREGULAR.get(word, word))
+        terms.append(_CANONICAL.get(term, term))
+    return terms
 
 
 _DAYS = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
 _MONTHS = (r"(?:January|February|March|April|May|June|July|August|September|October|November|December"
            r"|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.?")
-_DATE = re.compile(rf"\b(?:{_MONTHS}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?|\d{{1,2}}\s+{_MONTHS}(?:\s+\d{{4}})?|{_DAYS})\b")
+_DATE = re.compile(
+    rf"\b(?:{_MONTHS}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?|\d{{1,2}}\s+{_MONTHS}(?:\s+\d{{4}})?|{_DAYS}"
+    rf"|(?<=in )(?:{_MONTHS})(?:\s+\d{{4}}|\s+last\s+year|\s+this\s+year)?)\b"
+)
 _VAGUE = re.compile(r"\b(?:%s)\b" % "|".join(re.escape(v) for v in sorted(VAGUE_QUANTITIES, key=len, reverse=True)),
                     re.IGNORECASE)
 _MARKER = re.compile(r"\s*(?:\[(?:source\s*)?(\d+(?:\s*[,;\-–]\s*\d+)*)\]|\((?:source\s*)?(\d+(?:\s*,\s*\d+)*)\))",
@@ -171,6 +194,11 @@ _COMMON_CAPITALISED = {"the", "a", "an", "he", "she", "it", "they", "we", "i", "
                        "according", "prime", "minister", "president", "state", "department", "officials", "god"}
 
 
+_CALENDAR_WORDS = {stem(w) for w in ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
+                                      "january", "february", "march", "april", "may", "june", "july", "august",
+                                      "september", "october", "november", "december")}
+
+
 def _negated(text: str) -> bool:
     return any(w in NEGATIONS for w in words(text)) or "n't" in text
 
@@ -191,17 +219,24 @@ class Support:
         if not (self.numbers_ok and self.names_ok and self.negation_ok):
             return False
         needed = 0.8 if self.quotes == 1 else 0.9
-        return self.coverage >= needed or (self.quotes == 1 and self.coverage >= 0.6 and self.similarity >= 0.6)
+        if self.coverage >= needed:
+            return True
+        # A paraphrase: most words there and close in meaning.
+        return self.quotes == 1 and self.coverage >= 0.65 and self.similarity >= 0.8
 
 
 Similarity = Callable[[str, Sequence[str]], list[float]]
 
 
-def check_support(claim: str, quotes: Sequence[str], similarity: Similarity | None = None) -> Support:
+def check_support(claim: str, quotes: Sequence[str], similarity: Similarity | None = None,
+                  question: str = "") -> Support:
     """Whether `quotes` together support `claim`: its numbers, names and polarity match, and its words are there."""
     joined = " ".join(quotes)
     claim_terms = set(canonical_terms(claim))
     quote_terms = set(canonical_terms(joined))
+    # The question's own terms must be in the quotes: a quote that never mentions the "operator" cannot
+    # establish who the operator was, however much else it shares with the claim.
+    asked_but_missing = bool(question) and bool((claim_terms - quote_terms) & set(canonical_terms(question)))
     coverage = len(claim_terms & quote_terms) / len(claim_terms) if claim_terms else 0.0
     claim_numbers = number_values(claim)
     quote_numbers = number_values(joined)
@@ -212,7 +247,7 @@ def check_support(claim: str, quotes: Sequence[str], similarity: Similarity | No
     sim = 1.0
     if similarity is not None and coverage < 0.8:
         sim = max(similarity(claim, quotes) or [0.0])
-    return Support(coverage, numbers_ok, names_ok, negation_ok, sim, len(quotes))
+    return Support(coverage, numbers_ok, names_ok and not asked_but_missing, negation_ok, sim, len(quotes))
 
 
 def _literals(text: str) -> set[str]:
@@ -227,7 +262,7 @@ def _vague_quantities(text: str) -> set[str]:
 
 
 def verify_sentences(draft: str, sources: Sequence[Evidence], pool: Sequence[Evidence],
-                     similarity: Similarity | None = None) -> list[CheckedSentence]:
+                     similarity: Similarity | None = None, question: str = "") -> list[CheckedSentence]:
     """Check each draft sentence: keep the model's citations that hold, else find support in `pool`.
 
     `sources` are the numbered sources the model saw ([1] is `sources[0]`); `pool` is every
@@ -240,19 +275,20 @@ def verify_sentences(draft: str, sources: Sequence[Evidence], pool: Sequence[Evi
             continue
         result = CheckedSentence(text=text, cited_by_model=cited)
         given = [sources[n - 1] for n in cited if 1 <= n <= len(sources)]
-        kept = [e for e in given if check_support(text, [e.text], similarity).ok]
+        kept = [e for e in given if check_support(text, [e.text], similarity, question).ok]
         if kept:
             result.evidence = kept[:3]
-        elif len(given) > 1 and check_support(text, [e.text for e in given], similarity).ok:
-            result.evidence = given[:3]
+        elif _one_article(given[:2]) and check_support(text, [e.text for e in given[:2]], similarity, question).ok:
+            result.evidence = given[:2]
         else:
-            result.evidence = find_support(text, pool, similarity)
+            result.evidence = find_support(text, pool, similarity, question)
             result.repaired = bool(result.evidence)
         checked.append(result)
     return checked
 
 
-def find_support(claim: str, pool: Sequence[Evidence], similarity: Similarity | None = None) -> list[Evidence]:
+def find_support(claim: str, pool: Sequence[Evidence], similarity: Similarity | None = None,
+                 question: str = "") -> list[Evidence]:
     """The sentences in `pool` that support `claim`: one if one suffices, else the best pair, else none."""
     claim_terms = set(canonical_terms(claim))
     if not claim_terms and not number_values(claim):
@@ -262,7 +298,7 @@ def find_support(claim: str, pool: Sequence[Evidence], similarity: Similarity | 
         return len(claim_terms & set(canonical_terms(e.text))) + 0.01 * e.relevance
 
     ranked = sorted(pool, key=overlap, reverse=True)[:12]
-    singles = [e for e in ranked if check_support(claim, [e.text], similarity).ok]
+    singles = [e for e in ranked if check_support(claim, [e.text], similarity, question).ok]
     if singles:
         # Every article that says the same thing is cited, best first.
         best = singles[:1]
@@ -270,9 +306,15 @@ def find_support(claim: str, pool: Sequence[Evidence], similarity: Similarity | 
         return best
     for i, first in enumerate(ranked[:6]):
         for second in ranked[i + 1 : 6]:
-            if check_support(claim, [first.text, second.text], similarity).ok:
+            if _one_article([first, second]) and check_support(claim, [first.text, second.text], similarity, question).ok:
                 return [first, second]
     return []
+
+
+def _one_article(evidence: Sequence[Evidence]) -> bool:
+    """Two sentences may support a claim together only from one article: stitching two reports
+    together can make a claim that neither makes."""
+    return len(evidence) == 2 and evidence[0].article_id == evidence[1].article_id
 
 
 # Questions and relevance -----------------------------------------------------------------------
@@ -306,7 +348,9 @@ def analyse_question(question: str) -> Question:
 # Words that shape a question but say nothing about which facts answer it.
 _GENERIC_QUESTION_TERMS = {stem(w) for w in ("happen", "happened", "occur", "occurred", "take", "took", "place",
                                              "exactly", "report", "reported", "article", "articles", "say", "tell",
-                                             "name", "describe", "mention", "mentioned", "state", "stated")}
+                                             "name", "describe", "mention", "mentioned", "state", "stated",
+                                             "use", "used", "using", "involve", "involved", "make", "made",
+                                             "get", "got", "give", "given", "exact", "number", "total")}
 
 
 def term_weights(pool: Sequence[Evidence]) -> Callable[[str], float]:
@@ -322,12 +366,20 @@ def term_weights(pool: Sequence[Evidence]) -> Callable[[str], float]:
 
 
 def lexical_relevance(question: Question, text: str, weight: Callable[[str], float]) -> float:
-    """The IDF-weighted share of the question's terms that `text` contains."""
+    """The share of the question's terms that `text` contains: half IDF-weighted, half plain."""
     if not question.terms:
         return 0.0
     present = set(canonical_terms(text))
     total = sum(weight(t) for t in question.terms) or 1.0
-    return sum(weight(t) for t in question.terms if t in present) / total
+    weighted = sum(weight(t) for t in question.terms if t in present) / total
+    # Terms in most retrieved sentences ("prime minister" in a story about him) say little about which
+    # sentence answers; the plain share counts the informative terms only, when there are any.
+    informative = [t for t in question.terms if weight(t) >= _INFORMATIVE_WEIGHT] or list(question.terms)
+    plain = sum(1 for t in informative if t in present) / len(informative)
+    return 0.5 * weighted + 0.5 * plain
+
+
+_INFORMATIVE_WEIGHT = math.log(1 + 0.7 / 0.3)  # the term is in at most ~30% of the sentences
 
 
 def answer_values(kind: str, text: str, focus: Sequence[str] = ()) -> list[str]:
@@ -366,11 +418,17 @@ def normalize_value(kind: str, value: str) -> str:
     return re.sub(r"\s+", " ", value.replace(".", "")).strip().lower()
 
 
-def has_answer_value(kind: str, text: str) -> bool:
+def question_names(question: str) -> set[str]:
+    """Names the question mentions ("Abu Ali Al-Askari" gives abu, ali, askari)."""
+    return _names(question) - _CALENDAR_WORDS
+
+
+def has_answer_value(kind: str, text: str, focus: Sequence[str] = ()) -> bool:
+    """Whether `text` holds a value of the kind the question wants (a count of the focus terms, a date, a name)."""
     if kind in ("quantity", "date"):
-        return bool(answer_values(kind, text))
-    if kind == "person":
-        return bool(_NAME.search(text))
+        return bool(answer_values(kind, text, focus))
+    if kind == "person":  # a name the question did not already give
+        return bool(_names(text) - set(focus) - _CALENDAR_WORDS)
     return True
 
 

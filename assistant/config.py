@@ -42,7 +42,7 @@ class Settings(BaseSettings):
     openai_embedding_model: str = Field(default="text-embedding-3-small", alias="ASSISTANT_OPENAI_EMBEDDING_MODEL")
     chroma_url: str | None = Field(default=None, alias="CHROMA_URL")
     collection: str = Field(default="articles", alias="ASSISTANT_COLLECTION")
-    top_k: int = Field(default=6, ge=1, le=50, alias="ASSISTANT_TOP_K")
+    top_k: int = Field(default=10, ge=1, le=50, alias="ASSISTANT_TOP_K")
     chunk_tokens: int = Field(default=128, ge=32, le=256, alias="ASSISTANT_CHUNK_TOKENS")
     max_answer_tokens: int = Field(default=160, ge=16, le=4096, alias="ASSISTANT_MAX_ANSWER_TOKENS")
     request_timeout: float = Field(default=60.0, gt=0, alias="ASSISTANT_REQUEST_TIMEOUT")

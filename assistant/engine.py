@@ -20,6 +20,8 @@ from assistant.citations import (
     Evidence,
     Question,
     analyse_question,
+    question_names,
+    canonical_terms,
     find_conflicts,
     find_support,
     has_answer_value,
@@ -31,8 +33,12 @@ from assistant.config import Settings
 from assistant.errors import UserError
 from assistant.models import translate_llm_error
 from assistant.store import StoredChunk
+from assistant.text import number_values
 
 PROMPT_SOURCES = 5
+CONFLICT_MIN_LEXICAL = 0.6
+DIRECT_MIN_LEXICAL = 0.6
+DIRECT_MIN_LEXICAL_OTHER = 0.75
 
 
 @dataclass
@@ -104,7 +110,7 @@ class Engine:
         scored = []
         for evidence, cosine in zip(unique, dense, strict=True):
             lexical = lexical_relevance(question, evidence.text, weight)
-            bonus = 0.1 if has_answer_value(question.kind, evidence.text) else 0.0
+            bonus = 0.1 if has_answer_value(question.kind, evidence.text, question.terms) else 0.0
             relevance = 0.55 * lexical + 0.45 * cosine + bonus
             scored.append(Evidence(**{**evidence.__dict__, "relevance": relevance}))
         return sorted(scored, key=lambda e: -e.relevance)
@@ -165,7 +171,7 @@ class Engine:
                  lenient: bool) -> Answer:
         weight = term_weights(pool)
         relevant = [e for e in pool if self._is_relevant(q, e, weight)]
-        checked = verify_sentences(draft, sources, pool, self.similarity)
+        checked = verify_sentences(draft, sources, pool, self.similarity, q.text)
         kept: list[CheckedSentence] = []
         for sentence in checked:
             if sentence.supported and not self._answers_question(q, sentence, weight):
@@ -173,8 +179,13 @@ class Engine:
             if sentence.supported or lenient:
                 kept.append(sentence)
         kept = kept[:4]
-        if not any(s.supported and has_answer_value(q.kind, s.text) for s in kept):
-            direct = next((e for e in relevant if has_answer_value(q.kind, e.text)), None)
+        lexical = {e.key: lexical_relevance(q, e.text, weight) for e in relevant}
+        # Conflicting values count only from sentences about what was asked (most of its terms present).
+        claims = find_conflicts(q, [e for e in relevant if lexical[e.key] >= CONFLICT_MIN_LEXICAL])
+        if not any(s.supported and has_answer_value(q.kind, s.text, q.terms) for s in kept):
+            if q.kind in ("quantity", "date"):  # sentences without the asked value do not answer
+                kept = [s for s in kept if not s.supported]
+            direct = self._direct_answer(q, claims[0].evidence if claims else relevant, lexical)
             if direct is not None:
                 support = find_support(direct.text, relevant, self.similarity) or [direct]
                 kept.insert(0, CheckedSentence(text=direct.text, evidence=support, repaired=True))
@@ -191,7 +202,6 @@ class Engine:
 
         sentences = [AnswerSentence(s.text, [cite(e) for e in s.evidence], s.supported) for s in kept]
         conflicts = []
-        claims = find_conflicts(q, relevant)
         if claims:
             conflicts.append(Conflict(q.text, [Claim(c.display, [cite(e) for e in c.evidence]) for c in claims]))
             parts = [f'"{c.display}" ' + "".join(f"[{n}]" for n in sorted(cite(e) for e in c.evidence)) for c in claims]
@@ -201,11 +211,39 @@ class Engine:
         return Answer(q.text, text, False, sentences, sorted(numbering.values(), key=lambda c: c.n), conflicts,
                       self.model_name, {}, draft=draft)
 
+    @staticmethod
+    def _direct_answer(q: Question, candidates: Sequence[Evidence], lexical: dict[Any, float]) -> Evidence | None:
+        """The source sentence that best answers the question by itself, if one clearly does.
+
+        It must hold a value of the asked kind and most of the question's terms; with conflicting
+        values, `candidates` are the sentences of the value most articles give.
+        """
+        needed = DIRECT_MIN_LEXICAL if q.kind in ("quantity", "date", "person") else DIRECT_MIN_LEXICAL_OTHER
+        fitting = [e for e in candidates
+                   if lexical.get(e.key, 0.0) >= needed and not e.text.rstrip().endswith("?")
+                   and has_answer_value(q.kind, e.text, q.terms)]
+        return max(fitting, key=lambda e: (round(lexical.get(e.key, 0.0), 2), e.relevance), default=None)
+
     def _answers_question(self, q: Question, sentence: CheckedSentence, weight: Callable[[str], float]) -> bool:
+        """On topic, and more than the question said back ("X condemned X" adds nothing)."""
+        new_terms = set(canonical_terms(sentence.text)) - set(canonical_terms(q.text))
+        if not new_terms and not number_values(sentence.text) - number_values(q.text):
+            return False
         quotes = " ".join(e.text for e in sentence.evidence)
+        asked_names = question_names(q.text)
+        if asked_names:  # "What did Abu Ali Al-Askari say?" is not answered by a sentence about Ali Shamkhani
+            present = _names_in(sentence.text + " " + quotes)
+            if len(asked_names & present) * 2 < len(asked_names):
+                return False
         lexical = lexical_relevance(q, sentence.text + " " + quotes, weight)
         cosine = self.similarity(q.text, [sentence.text])[0]
         return lexical >= 0.3 or cosine >= 0.5
+
+
+def _names_in(text: str) -> set[str]:
+    from assistant.citations import _names
+
+    return _names(text) | set(canonical_terms(text))
 
 
 def _render(sentence: AnswerSentence) -> str:

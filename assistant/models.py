@@ -58,28 +58,53 @@ def count_minilm_tokens(text: str) -> int:
 
 
 class MiniLMEmbedding(BaseEmbedding):
-    """all-MiniLM-L6-v2 from its bundled folder, offline, normalized 384-d vectors."""
+    """all-MiniLM-L6-v2 from its bundled folder, offline, normalized 384-d vectors.
+
+    `backend="auto"` runs the cached ONNX export on onnxruntime (no torch import; exported once, with
+    torch, on first use) and falls back to sentence-transformers if that fails; "onnx" or "torch" force one.
+    Both give the same vectors (to about 1e-7).
+    """
 
     model_name: str = "all-MiniLM-L6-v2"
+    backend: str = "auto"
     _model: Any = PrivateAttr(default=None)
+    _onnx: bool = PrivateAttr(default=False)
     _lock: Any = PrivateAttr(default_factory=threading.Lock)
 
     def _load(self) -> Any:
         with self._lock:
+            if self._model is not None:
+                return self._model
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")
+            os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+            os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+            os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+            os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+            os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
+            if self.backend in ("auto", "onnx"):
+                try:
+                    from assistant.onnx_embedding import load_onnx_minilm
+
+                    self._model, self._onnx = load_onnx_minilm(minilm_path()), True
+                except UserError:
+                    raise
+                except Exception as exc:
+                    if self.backend == "onnx":
+                        raise
+                    import logging
+
+                    logging.getLogger(__name__).warning("ONNX embedding unavailable (%s): using torch", exc)
             if self._model is None:
-                os.environ.setdefault("HF_HUB_OFFLINE", "1")
-                os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-                os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-                os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-                os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
-                os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
                 from sentence_transformers import SentenceTransformer
 
                 self._model = SentenceTransformer(str(minilm_path()), device="cpu")
             return self._model
 
     def _encode(self, texts: list[str]) -> list[list[float]]:
-        vectors = self._load().encode(texts, batch_size=32, normalize_embeddings=True, show_progress_bar=False)
+        model = self._load()
+        if self._onnx:
+            return model.encode(texts).tolist()  # type: ignore[no-any-return]
+        vectors = model.encode(texts, batch_size=32, normalize_embeddings=True, show_progress_bar=False)
         return [list(map(float, v)) for v in vectors]
 
     def _get_query_embedding(self, query: str) -> list[float]:
@@ -127,7 +152,8 @@ def embedding_model(settings: Settings) -> BaseEmbedding:
 
 @lru_cache(maxsize=1)
 def _shared_minilm() -> MiniLMEmbedding:
-    return MiniLMEmbedding(embed_batch_size=32)
+    # ASSISTANT_MINILM_BACKEND=torch|onnx forces a backend (benchmarks compare them); default: ONNX, else torch.
+    return MiniLMEmbedding(embed_batch_size=32, backend=os.environ.get("ASSISTANT_MINILM_BACKEND", "auto"))
 
 
 def embedding_name(settings: Settings) -> str:

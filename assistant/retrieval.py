@@ -88,6 +88,18 @@ class KeywordIndex:
         return [(chunk_id, -score) for chunk_id, score in rows]
 
 
+def _article_diverse(ranked: list[str], k: int) -> list[str]:
+    """The best chunk of each article first (in rank order), then the rest by rank: several reports of one
+    event all get a say before any single article gets a second chunk."""
+    firsts: dict[str, str] = {}
+    for chunk_id in ranked:
+        firsts.setdefault(chunk_id.rsplit(":", 1)[0], chunk_id)
+    leaders = [c for c in ranked if c in set(firsts.values())][:k]
+    rest = [c for c in ranked if c not in set(leaders)]
+    chosen = set(leaders + rest[: k - len(leaders)])
+    return [c for c in ranked if c in chosen]
+
+
 class HybridRetriever(BaseRetriever):
     """Dense (Chroma) and keyword (BM25) results fused by reciprocal rank, as a LlamaIndex retriever."""
 
@@ -112,7 +124,7 @@ class HybridRetriever(BaseRetriever):
             scores[chunk.chunk_id] = scores.get(chunk.chunk_id, 0.0) + 1.0 / (RRF_K + rank + 1)
         for rank, (chunk_id, _) in enumerate(keyword):
             scores[chunk_id] = scores.get(chunk_id, 0.0) + 1.0 / (RRF_K + rank + 1)
-        best = sorted(scores, key=lambda c: -scores[c])[:k]
+        best = _article_diverse(sorted(scores, key=lambda c: -scores[c]), k)
         known = {c.chunk_id: c for c in dense}
         missing = [c for c in best if c not in known]
         known.update({c.chunk_id: c for c in self.store.get_chunks(chunk_ids=missing)})
