@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
@@ -245,7 +245,8 @@ class ChatApp(App[None]):
             yield Label("", id="ingest-label")
             yield ProgressBar(id="ingest-bar", show_eta=False)
         yield Static(id="status")
-        yield Input(placeholder="Loading the articles and the models…", id="prompt", disabled=True)
+        yield Input(placeholder="Loading the articles and the models…", id="prompt", disabled=True,
+                    select_on_focus=False)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -273,6 +274,15 @@ class ChatApp(App[None]):
         for command in super().get_system_commands(screen):
             if command.title in ("Theme", "Quit", "Keys"):
                 yield command
+
+    def on_key(self, event: events.Key) -> None:
+        """Typing anywhere on the main screen goes to the question box."""
+        prompt = self.query_one("#prompt", Input)
+        if (event.is_printable and event.character and self.screen is self.screen_stack[0]
+                and not isinstance(self.focused, Input) and not prompt.disabled):
+            prompt.focus()
+            prompt.insert_text_at_cursor(event.character)
+            event.stop()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "cancel":
@@ -376,7 +386,7 @@ class ChatApp(App[None]):
         self.pending = PendingAsk(self._ask_id, question, standalone, user, turn, threading.Event(),
                                   time.perf_counter())
         self._lock_input("Answering… press Esc to cancel")
-        self._update_status("retrieving…")
+        self._update_status("retrieving, then the model reads the sources…")
         use_llm = self.settings.provider == "openai"
         history = list(self.history)
         self.run_worker(partial(self._ask_in_thread, self.engine, self.pending, history, use_llm),
@@ -503,10 +513,16 @@ class ChatApp(App[None]):
         self.push_screen(HelpScreen())
 
     def action_toggle_sources(self) -> None:
+        """F2: show and focus the sources panel; when it already has the focus, hide it."""
         panel = self.query_one(SourcesPanel)
-        panel.display = not panel.display
-        if panel.display:
-            self.query_one("#sources-list", OptionList).focus()
+        options = self.query_one("#sources-list", OptionList)
+        if panel.display and options.has_focus:
+            panel.display = False
+            if not self.query_one("#prompt", Input).disabled:
+                self.query_one("#prompt", Input).focus()
+            return
+        panel.display = True
+        options.focus()
 
     def action_toggle_lenient(self) -> None:
         self.lenient = not self.lenient
@@ -522,6 +538,8 @@ class ChatApp(App[None]):
         self.history = []
         self.title = "New chat"
         self.query_one("#welcome").display = True
+        if self.engine is not None and not self.ingesting:
+            self._lock_input(None)
 
     async def _clear_chat(self) -> None:
         await self.query("#chat > .turn").remove()

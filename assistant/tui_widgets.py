@@ -31,7 +31,7 @@ KEYS: list[tuple[str, str]] = [
     ("Esc", "Cancel the answer being written / close a dialog"),
     ("Ctrl+P", "Command palette: new chat, model, ingest, sources, lenient, theme…"),
     ("F1", "This help"),
-    ("F2", "Show or hide the sources panel"),
+    ("F2", "Go to the sources panel (again: hide it)"),
     ("F3 / Ctrl+O", "Saved conversations: open, rename (r), delete (d), export (e)"),
     ("Ctrl+N", "New chat"),
     ("Ctrl+L", "Toggle lenient mode (keep unsupported sentences, marked)"),
@@ -74,6 +74,10 @@ def answer_markdown(answer: Answer) -> str:
             lines.append(f"> - “{escape_markdown(claim.value)}” {_cite_links(sorted(claim.citations))}")
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
 
 
 def _flat(text: str) -> str:
@@ -207,7 +211,8 @@ class AnswerTurn(Vertical):
         else:
             sources = len({c.source for c in answer.citations})
             unsupported = sum(1 for s in answer.sentences if not s.supported)
-            label = f"✓ verified · {len(answer.citations)} quotes, {sources} articles"
+            quotes = len(answer.citations)
+            label = f"✓ verified · {_plural(quotes, 'quote')}, {_plural(sources, 'article')}"
             if unsupported:
                 label += f" · ⚠ {unsupported} unsupported"
             if answer.conflicts:

@@ -290,11 +290,19 @@ def test_citation_link_opens_the_article_at_the_quote(tmp_path: Path) -> None:
             assert app.query_one("#sources-list", OptionList).highlighted == 2
             await pilot.press("escape")
             # keyboard: the sources panel, arrows, Enter
-            await pilot.press("f2", "f2")
+            await pilot.press("f2")
+            assert app.focused is app.query_one("#sources-list", OptionList)
+            await pilot.press("f2")
+            assert not app.query_one("#sources").display
+            await pilot.press("f2")
             assert app.focused is app.query_one("#sources-list", OptionList)
             await pilot.press("home", "down", "enter")
             await wait_for(pilot, lambda: isinstance(app.screen, ArticleScreen))
             assert app.screen.citation.n == 2  # type: ignore[attr-defined]
+            await pilot.press("escape")
+            await pilot.pause()
+            await pilot.press("W", "h", "o")  # typing goes back to the question box
+            assert app.query_one("#prompt", Input).value == "Who" and app.query_one("#prompt", Input).has_focus
 
     run(scenario())
 
@@ -413,7 +421,7 @@ def test_snapshot_main_screen(tmp_path: Path, snap_compare: Callable[..., bool])
 def test_snapshot_sources_panel(tmp_path: Path, snap_compare: Callable[..., bool]) -> None:
     async def before(pilot: Pilot[None]) -> None:
         await _answered(pilot, lenient=True)
-        await pilot.press("f2", "f2", "down")
+        await pilot.press("f2", "down")
         pilot.app.clear_notifications()
         await pilot.pause(0.2)
 
@@ -423,7 +431,7 @@ def test_snapshot_sources_panel(tmp_path: Path, snap_compare: Callable[..., bool
 def test_snapshot_article_screen(tmp_path: Path, snap_compare: Callable[..., bool]) -> None:
     async def before(pilot: Pilot[None]) -> None:
         await _answered(pilot)
-        await pilot.press("f2", "f2", "down", "enter")
+        await pilot.press("f2", "down", "enter")
         await pilot.pause(0.3)
 
     assert snap_compare(_snapshot_app(tmp_path), terminal_size=SIZE, run_before=before)
@@ -473,7 +481,7 @@ def test_real_conversation_with_the_embedded_model(seeded_session: Any, embedded
             assert "(cite:1)" in turn.query_one(Markdown).source
             assert "condemned" in await shown(pilot)
             # open citation 1 with the keyboard; the article shows the verbatim quote, scrolled into view
-            await pilot.press("f2", "f2", "home", "enter")
+            await pilot.press("f2", "home", "enter")
             await wait_for(pilot, lambda: isinstance(app.screen, ArticleScreen))
             screen = app.screen
             assert isinstance(screen, ArticleScreen)
