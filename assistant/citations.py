@@ -252,7 +252,8 @@ def check_support(claim: str, quotes: Sequence[str], similarity: Similarity | No
 
 def _literals(text: str) -> set[str]:
     """Digit strings (years, times, counts) and dates, which must appear in the quotes as they are."""
-    found = set(re.findall(r"\d+", text))
+    counts = number_values(text)
+    found = {d for d in re.findall(r"\d+", text) if float(d) not in counts}  # counts may be spelled out
     found |= {normalize_value("date", m.group(0)) for m in _DATE.finditer(text)}
     return found
 

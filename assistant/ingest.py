@@ -157,7 +157,7 @@ def _content_regions(text: str, start: int) -> list[tuple[int, int]]:
     """Line ranges of `text` that are article content: teasers, feed footers and bare URLs left out."""
     regions: list[tuple[int, int]] = []
     in_teaser_block = False
-    for line in re.finditer(r"[^\n]*", text[start:]):
+    for line in re.finditer(r"[^\n]+", text[start:]):
         line_start, line_end = start + line.start(), start + line.end()
         content = text[line_start:line_end].strip()
         if not content:
