@@ -139,11 +139,13 @@ async def ready(pilot: Pilot[None], timeout: float = 60.0) -> None:
 
 async def ask(pilot: Pilot[None], question: str, typed: bool = False) -> None:
     """Put `question` in the question box (typing it key by key when `typed`) and press Enter."""
-    await pilot.click("#prompt")
+    prompt = pilot.app.query_one("#prompt", Input)
     if typed:
+        await pilot.click("#prompt")
         await pilot.press(*question)
-    else:
-        pilot.app.query_one("#prompt", Input).value = question
+    else:  # no mouse: hover styles would make snapshots depend on timing
+        prompt.focus()
+        prompt.value = question
     await pilot.press("enter")
 
 
@@ -411,7 +413,9 @@ async def _answered(pilot: Pilot[None], lenient: bool = False) -> None:
     app = pilot.app
     assert isinstance(app, ChatApp)
     await wait_for(pilot, lambda: app.pending is None and bool(turns(app)) and turns(app)[-1].status == "done")
-    await pilot.pause(0.2)
+    await app.workers.wait_for_complete()
+    await pilot.pause(0.3)
+    await pilot.wait_for_scheduled_animations()
 
 
 def test_snapshot_main_screen(tmp_path: Path, snap_compare: Callable[..., bool]) -> None:
