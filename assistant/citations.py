@@ -75,10 +75,11 @@ _DATE = re.compile(
     rf"\b(?:{_MONTHS}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?|\d{{1,2}}\s+{_MONTHS}(?:\s+\d{{4}})?|{_DAYS}"
     rf"|(?<=in )(?:{_MONTHS})(?:\s+\d{{4}}|\s+last\s+year|\s+this\s+year)?)\b"
 )
-_VAGUE = re.compile(r"\b(?:%s)\b" % "|".join(re.escape(v) for v in sorted(VAGUE_QUANTITIES, key=len, reverse=True)),
-                    re.IGNORECASE)
-_MARKER = re.compile(r"\s*(?:\[(?:source\s*)?(\d+(?:\s*[,;\-–]\s*\d+)*)\]|\((?:source\s*)?(\d+(?:\s*,\s*\d+)*)\))",
-                     re.IGNORECASE)
+_VAGUE_ALTERNATIVES = "|".join(re.escape(v) for v in sorted(VAGUE_QUANTITIES, key=len, reverse=True))
+_VAGUE = re.compile(rf"\b(?:{_VAGUE_ALTERNATIVES})\b", re.IGNORECASE)
+_MARKER = re.compile(
+    r"\s*(?:\[(?:source\s*)?(\d+(?:\s*[,;\-–]\s*\d+)*)\]|\((?:source\s*)?(\d+(?:\s*,\s*\d+)*)\))", re.IGNORECASE
+)
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)*\b")
 
 
@@ -243,7 +244,7 @@ def check_support(claim: str, quotes: Sequence[str], similarity: Similarity | No
     numbers_ok = claim_numbers <= quote_numbers and _vague_quantities(claim) <= _vague_quantities(joined)
     names_ok = _names(claim) <= (set(content_terms(joined)) | _names(joined))
     numbers_ok = numbers_ok and _literals(claim) <= _literals(joined)
-    negation_ok = _negated(claim) == any(_negated(q) for q in quotes) or not _negated(claim) and len(quotes) > 1
+    negation_ok = _negated(claim) == any(_negated(q) for q in quotes) or (not _negated(claim) and len(quotes) > 1)
     sim = 1.0
     if similarity is not None and coverage < 0.8:
         sim = max(similarity(claim, quotes) or [0.0])
@@ -307,7 +308,8 @@ def find_support(claim: str, pool: Sequence[Evidence], similarity: Similarity | 
         return best
     for i, first in enumerate(ranked[:6]):
         for second in ranked[i + 1 : 6]:
-            if _one_article([first, second]) and check_support(claim, [first.text, second.text], similarity, question).ok:
+            pair = [first.text, second.text]
+            if _one_article([first, second]) and check_support(claim, pair, similarity, question).ok:
                 return [first, second]
     return []
 
@@ -398,7 +400,7 @@ def answer_values(kind: str, text: str, focus: Sequence[str] = ()) -> list[str]:
         positions = [m.start() for m in re.finditer(r"[A-Za-z0-9']+", text)
                      if _CANONICAL.get(stem(m.group(0)), stem(m.group(0))) in focus]
         ranked = []
-        for start, end, value in found:
+        for _start, end, value in found:
             after = [p - end for p in positions if p >= end and p - end <= 60]
             if after:
                 ranked.append((min(after), value))

@@ -28,7 +28,8 @@ ChromaUrl = Annotated[
     str | None, typer.Option("--chroma-url", help="Use a Chroma server (http://host:port) instead of the local store.")
 ]
 ModelOption = Annotated[
-    str | None, typer.Option("--model", "-m", help="smollm2 (embedded), a .gguf file, or a model on the OpenAI/compatible server.")
+    str | None,
+    typer.Option("--model", "-m", help="smollm2 (embedded), a .gguf file, or a model on the OpenAI/compatible server."),
 ]
 
 
@@ -161,7 +162,8 @@ def _ask_streaming(engine: Any, question: str, top_k: int | None, lenient: bool)
             draft.append(delta)
             live.update(Text.assemble(Text("draft (checking citations…) ", style="dim italic"), draft))
 
-        return engine.ask(question, top_k=top_k, lenient=lenient, on_token=on_token)  # type: ignore[no-any-return]
+        answer: Answer = engine.ask(question, top_k=top_k, lenient=lenient, on_token=on_token)
+        return answer
 
 
 def format_answer(answer: Answer) -> str:

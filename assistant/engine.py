@@ -20,12 +20,12 @@ from assistant.citations import (
     Evidence,
     Question,
     analyse_question,
-    question_names,
     canonical_terms,
     find_conflicts,
     find_support,
     has_answer_value,
     lexical_relevance,
+    question_names,
     term_weights,
     verify_sentences,
 )
@@ -125,7 +125,8 @@ class Engine:
         numbered = "\n".join(f"[{i}] {e.text}" for i, e in enumerate(sources, 1))
         messages = [
             ChatMessage(role=MessageRole.SYSTEM, content=prompts.load("system")),
-            ChatMessage(role=MessageRole.USER, content=prompts.load("answer").format(sources=numbered, question=question)),
+            ChatMessage(role=MessageRole.USER,
+                        content=prompts.load("answer").format(sources=numbered, question=question)),
         ]
         text = ""
         try:

@@ -103,7 +103,7 @@ class MiniLMEmbedding(BaseEmbedding):
     def _encode(self, texts: list[str]) -> list[list[float]]:
         model = self._load()
         if self._onnx:
-            return model.encode(texts).tolist()  # type: ignore[no-any-return]
+            return list(model.encode(texts).tolist())
         vectors = model.encode(texts, batch_size=32, normalize_embeddings=True, show_progress_bar=False)
         return [list(map(float, v)) for v in vectors]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from assistant.errors import UserError
@@ -10,7 +10,7 @@ from assistant.errors import UserError
 _FOLDERS = (Path(__file__).resolve().parent.parent / "prompts", Path(__file__).resolve().parent / "prompts")
 
 
-@lru_cache(maxsize=None)
+@cache
 def load(name: str) -> str:
     """The text of `prompts/<name>.txt`."""
     for folder in _FOLDERS:

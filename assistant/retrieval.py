@@ -139,6 +139,7 @@ class HybridRetriever(BaseRetriever):
         return nodes
 
 
-def build_retriever(store: Store, embed_model: BaseEmbedding, index_folder: Path, top_k: int, **kwargs: Any) -> HybridRetriever:
+def build_retriever(store: Store, embed_model: BaseEmbedding, index_folder: Path, top_k: int,
+                    **kwargs: Any) -> HybridRetriever:
     """The project's retriever over `store`."""
     return HybridRetriever(store, embed_model, KeywordIndex(index_folder, store), top_k=top_k, **kwargs)

@@ -155,7 +155,8 @@ class Store:
 
     def article_shas(self) -> dict[str, str]:
         result = self.articles.get(include=["metadatas"])
-        return {i: str((m or {}).get("sha256", "")) for i, m in zip(result["ids"], result["metadatas"] or [], strict=False)}
+        pairs = zip(result["ids"], result["metadatas"] or [], strict=False)
+        return {i: str((m or {}).get("sha256", "")) for i, m in pairs}
 
     def find_by_sha(self, sha256: str) -> list[StoredArticle]:
         result = self.articles.get(where={"sha256": sha256}, include=["metadatas"])
@@ -175,7 +176,7 @@ class Store:
     def get_chunks(self, chunk_ids: list[str] | None = None, article_ids: list[str] | None = None) -> list[StoredChunk]:
         if chunk_ids is not None and not chunk_ids:
             return []
-        where = {"document_id": {"$in": article_ids}} if article_ids else None
+        where: Any = {"document_id": {"$in": article_ids}} if article_ids else None
         result = self.chunks.get(ids=chunk_ids, where=where, include=["documents", "metadatas"])
         by_id = {
             i: self._chunk(i, d or "", m or {})

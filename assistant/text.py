@@ -95,8 +95,8 @@ STOPWORDS = frozenset(
     you your i me my was were is are be been being am do does did done has have had having not no
     nor will would can could should may might must shall just also very more most much many some
     any all each both few other such own same too only which who whom whose what when where why how
-    said says say told according while during up down out off again further once per via
-    mr mrs ms s t""".split()
+    said says say told according while during up down out off again further once per via mr mrs ms
+    s t""".split()  # noqa: SIM905
 )
 
 NEGATIONS = frozenset({"not", "no", "never", "neither", "nor", "none", "nobody", "nothing", "without",
@@ -143,9 +143,9 @@ def _is_number_word(word: str) -> bool:
     return word in _NUMBER_WORDS
 
 
+_NUMBER_ALTERNATIVES = "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True))
 _NUMBER_PHRASE = re.compile(
-    r"\b(?:\d[\d,]*(?:\.\d+)?|(?:(?:%s)(?:[\s-]+(?:and\s+)?(?:%s))*))\b"
-    % ("|".join(sorted(_NUMBER_WORDS, key=len, reverse=True)), "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True))),
+    rf"\b(?:\d[\d,]*(?:\.\d+)?|(?:(?:{_NUMBER_ALTERNATIVES})(?:[\s-]+(?:and\s+)?(?:{_NUMBER_ALTERNATIVES}))*))\b",
     re.IGNORECASE,
 )
 

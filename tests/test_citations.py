@@ -12,12 +12,28 @@ from assistant.citations import (
     verify_sentences,
 )
 
-GUARDS_7 = Evidence("a.txt", "A", "a", 10, 90,
-                    "Two Iraqi officials told the media that seven of Al Kadhimi's security guards were injured.")
-GUARDS_7B = Evidence("d.txt", "D", "d", 5, 60, "Two Iraqi officials have informed that 7 of Al-Kadhimi's security guards were injured in the attack.")
-GUARDS_SEVERAL = Evidence("b.txt", "B", "b", 0, 80,
-                          "However, several members of Kadhimi's personal protection team were injured.")
-GUARDS_FEW = Evidence("c.txt", "C", "c", 0, 70, "A booby-trapped drone targeted that location, wounding a few of his residence guards.")
+GUARDS_7 = Evidence(
+    "a.txt",
+    "A",
+    "a",
+    10,
+    90,
+    "Two Iraqi officials told the media that seven of Al Kadhimi's security guards were injured.",
+)
+GUARDS_7B = Evidence(
+    "d.txt",
+    "D",
+    "d",
+    5,
+    60,
+    "Two Iraqi officials have informed that 7 of Al-Kadhimi's security guards were injured in the attack.",
+)
+GUARDS_SEVERAL = Evidence(
+    "b.txt", "B", "b", 0, 80, "However, several members of Kadhimi's personal protection team were injured."
+)
+GUARDS_FEW = Evidence(
+    "c.txt", "C", "c", 0, 70, "A booby-trapped drone targeted that location, wounding a few of his residence guards."
+)
 PRICE = Evidence("a.txt", "A", "a", 100, 160, '"We strongly condemn it," spokesman Ned Price said in a statement.')
 POOL = [GUARDS_7, GUARDS_SEVERAL, GUARDS_FEW, PRICE, GUARDS_7B]
 
@@ -28,7 +44,9 @@ def test_parse_markers_in_common_shapes() -> None:
     assert parse_markers("It happened on Sunday (Source 2).") == ("It happened on Sunday.", [2])
     assert parse_markers("No markers here.") == ("No markers here.", [])
     assert split_draft("Answer: Seven were hurt. [1] Price condemned it [4].") == [
-        "Seven were hurt [1].", "Price condemned it [4]."]
+        "Seven were hurt [1].",
+        "Price condemned it [4].",
+    ]
 
 
 def test_supported_sentence() -> None:
@@ -55,8 +73,9 @@ def test_question_terms_must_be_in_the_quote() -> None:
 
 def test_wrong_citation_is_repaired_and_missing_one_found() -> None:
     sources = [PRICE, GUARDS_7]
-    checked = verify_sentences("Seven of Al Kadhimi's security guards were injured [1]. Ned Price condemned it.",
-                               sources, POOL)
+    checked = verify_sentences(
+        "Seven of Al Kadhimi's security guards were injured [1]. Ned Price condemned it.", sources, POOL
+    )
     assert [c.supported for c in checked] == [True, True]
     assert checked[0].repaired and checked[0].evidence[0] in (GUARDS_7, GUARDS_7B)
     assert checked[1].evidence == [PRICE]

@@ -58,8 +58,12 @@ def test_guards_question_answers_seven_with_conflict(embedded_engine: Engine) ->
     assert "seven" in values and values & {"several", "a few"}
     for claim in answer.conflicts[0].claims:
         assert claim.citations
-    seven_sources = {Path(answer.citations[n - 1].source).name
-                     for claim in answer.conflicts[0].claims if claim.value == "seven" for n in claim.citations}
+    seven_sources = {
+        Path(answer.citations[n - 1].source).name
+        for claim in answer.conflicts[0].claims
+        if claim.value == "seven"
+        for n in claim.citations
+    }
     assert seven_sources == {"000_afcf459c4b38308b.txt", "001_b424cb375d711392.txt", "004_080663b71aaf09f0.txt"}
 
 
@@ -91,6 +95,7 @@ def test_date_conflict_is_reported(embedded_engine: Engine) -> None:
 
 # Control flow with a scripted model --------------------------------------------------------------
 
+
 class ScriptedLLM:
     """Streams a fixed reply, whatever it is asked."""
 
@@ -110,7 +115,8 @@ def _engine(seeded_session, reply: str) -> Engine:  # type: ignore[no-untyped-de
 
 def test_wrong_number_is_dropped_and_the_sources_answer_instead(seeded_session) -> None:  # type: ignore[no-untyped-def]
     answer = _engine(seeded_session, "Eight of Al Kadhimi's security guards were injured [1].").ask(
-        "How many guards were injured?")
+        "How many guards were injured?"
+    )
     assert "Eight" not in answer.answer and "eight" not in answer.answer
     assert_verified(answer)
     assert not answer.abstained  # the engine found the sources' own answer
@@ -122,8 +128,10 @@ def test_invented_answer_abstains(seeded_session) -> None:  # type: ignore[no-un
 
 
 def test_lenient_keeps_unsupported_sentences_marked(seeded_session) -> None:  # type: ignore[no-untyped-def]
-    engine = _engine(seeded_session, "Seven of Al Kadhimi's security guards were injured [1]. "
-                                     "The drones were launched from Syria [2].")
+    engine = _engine(
+        seeded_session,
+        "Seven of Al Kadhimi's security guards were injured [1]. The drones were launched from Syria [2].",
+    )
     strict = engine.ask("How many guards were injured?")
     assert all(s.supported for s in strict.sentences) and "Syria" not in strict.answer
     lenient = engine.ask("How many guards were injured?", lenient=True)
@@ -134,20 +142,32 @@ def test_lenient_keeps_unsupported_sentences_marked(seeded_session) -> None:  # 
 
 def test_citations_to_missing_sources_are_never_kept(seeded_session) -> None:  # type: ignore[no-untyped-def]
     answer = _engine(seeded_session, "Ned Price said the attack was an apparent act of terrorism [9].").ask(
-        "What did the State Department spokesman call the attack?")
+        "What did the State Department spokesman call the attack?"
+    )
     assert_verified(answer)
     assert all(1 <= n <= len(answer.citations) for s in answer.sentences for n in s.citations)
 
 
 def test_the_prompt_numbers_the_sources(seeded_session) -> None:  # type: ignore[no-untyped-def]
     llm = ScriptedLLM("Seven guards were injured [1].")
-    Engine(seeded_session.retriever, llm, seeded_session.embed_model, "scripted", 10).ask("How many guards were injured?")
+    Engine(seeded_session.retriever, llm, seeded_session.embed_model, "scripted", 10).ask(
+        "How many guards were injured?"
+    )
     assert "[1] " in llm.prompts[0] and "Question: How many guards were injured?" in llm.prompts[0]
 
 
 def test_json_contract_shape(seeded_session) -> None:  # type: ignore[no-untyped-def]
     data = _engine(seeded_session, "Seven guards were injured [1].").ask("How many guards were injured?").to_json()
-    assert set(data) == {"question", "answer", "abstained", "sentences", "citations", "conflicts", "model", "timings_ms"}
+    assert set(data) == {
+        "question",
+        "answer",
+        "abstained",
+        "sentences",
+        "citations",
+        "conflicts",
+        "model",
+        "timings_ms",
+    }
     assert set(data["timings_ms"]) == {"retrieve", "generate", "verify"}
     for citation in data["citations"]:
         assert set(citation) == {"n", "source", "title", "quote", "start", "end"}

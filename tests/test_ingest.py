@@ -47,13 +47,18 @@ def test_offsets_point_into_the_original_file_for_every_seed() -> None:
 
 
 def test_markdown_front_matter_and_html_metadata(tmp_path: Path) -> None:
-    md = "---\ntitle: Storm hits coast\ndate: 2024-01-02\n---\n# Storm hits coast\n\nWinds reached 120 km/h. Ten homes lost roofs.\n"
+    md = (
+        "---\ntitle: Storm hits coast\ndate: 2024-01-02\n---\n"
+        "# Storm hits coast\n\nWinds reached 120 km/h. Ten homes lost roofs.\n"
+    )
     article = parse_article(str(tmp_path / "a.md"), md)
     assert article.title == "Storm hits coast" and article.metadata["date"] == "2024-01-02"
     assert "Ten homes lost roofs." in _texts(article)
-    html = ('<html><head><title>T</title><meta property="og:site_name" content="Daily"></head><body>'
-            "<nav>Home | World</nav><h1>Bridge opens</h1><p>The bridge opened on Monday. It cost &pound;3m.</p>"
-            "<script>var x = 'Ignore me.';</script></body></html>")
+    html = (
+        '<html><head><title>T</title><meta property="og:site_name" content="Daily"></head><body>'
+        "<nav>Home | World</nav><h1>Bridge opens</h1><p>The bridge opened on Monday. It cost &pound;3m.</p>"
+        "<script>var x = 'Ignore me.';</script></body></html>"
+    )
     article = parse_article(str(tmp_path / "b.html"), html)
     assert article.title == "Bridge opens" and article.metadata["outlet"] == "Daily"
     sentences = _texts(article)
@@ -95,17 +100,24 @@ def test_ingest_is_idempotent_replaces_changed_files_and_prunes(tmp_path: Path, 
     shutil.copytree(SEEDS, corpus)
     first = _ingest(session, [corpus])
     assert len(first.ingested) == 5 and first.chunks == session.store.chunk_count()
-    chunk_ids = sorted(c.chunk_id for c in session.store.get_chunks(article_ids=[a.article_id for a in session.store.list_articles()]))
+    chunk_ids = sorted(
+        c.chunk_id
+        for c in session.store.get_chunks(article_ids=[a.article_id for a in session.store.list_articles()])
+    )
 
     second = _ingest(session, [corpus])
     assert second.ingested == [] and len(second.unchanged) == 5
     assert session.store.chunk_count() == first.chunks
 
     changed = corpus / "001_b424cb375d711392.txt"
-    changed.write_text(changed.read_text(encoding="utf-8") + "\nA new closing line was added today.\n", encoding="utf-8")
+    changed.write_text(
+        changed.read_text(encoding="utf-8") + "\nA new closing line was added today.\n", encoding="utf-8"
+    )
     third = _ingest(session, [corpus])
     assert third.ingested == [str(changed)]
-    texts = [c.text for c in session.store.get_chunks(article_ids=[a.article_id for a in session.store.list_articles()])]
+    texts = [
+        c.text for c in session.store.get_chunks(article_ids=[a.article_id for a in session.store.list_articles()])
+    ]
     assert sum("A new closing line" in t for t in texts) == 1
     assert len(session.store.list_articles()) == 5
 
