@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import html
 import re
+import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
+from assistant.config import data_home
 from assistant.errors import UserError
+from assistant.locking import ingest_lock, lock_path
 from assistant.text import Span, sentence_spans
 
 ARTICLE_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
@@ -78,37 +82,65 @@ def article_id_for(source: str) -> str:
 
 
 def find_articles(paths: list[Path]) -> Iterator[Path]:
-    """Article files under `paths` (files are taken as given; folders are walked, sorted, links not followed)."""
+    """Article files under `paths` (files are taken as given; folders are walked, sorted, links not followed).
+
+    Names with an article suffix that are not regular files (a folder called `x.txt`, a FIFO, a broken or
+    looping link) are yielded too, so that `read_article` reports them as skipped instead of hiding them.
+    """
     for path in paths:
-        if not path.exists():
+        if not path.exists() and not path.is_symlink():
             raise UserError(f"no such file or folder: {path}")
-        if path.is_file():
+        if not path.is_dir():
             yield path
             continue
         for candidate in sorted(path.rglob("*")):
             if candidate.is_symlink() and candidate.is_dir():
                 continue
-            if candidate.suffix.lower() in ARTICLE_SUFFIXES and candidate.is_file():
+            if candidate.suffix.lower() not in ARTICLE_SUFFIXES:
+                continue
+            if not candidate.is_dir() or _has_no_articles(candidate):  # a folder `x.txt` holding no articles too
                 yield candidate
+
+
+def _has_no_articles(folder: Path) -> bool:
+    return not any(p.suffix.lower() in ARTICLE_SUFFIXES for p in folder.iterdir())
 
 
 def read_article(path: Path) -> Article:
     """Read and parse one article file; raises `UserError` with the reason when it cannot be used."""
     try:
-        size = path.stat().st_size
+        info = path.stat()  # follows links: a looping link raises ELOOP here
+        if not stat.S_ISREG(info.st_mode):  # never open a FIFO or device: reading it could block forever
+            raise UserError("a folder" if stat.S_ISDIR(info.st_mode) else "not a regular file")
+        size = info.st_size
         if size > MAX_FILE_BYTES:
             raise UserError(f"too large ({size // (1024 * 1024)} MB > {MAX_FILE_BYTES // (1024 * 1024)} MB)")
         raw = path.read_bytes()
     except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise UserError("symbolic link loop") from None
+        if exc.errno == errno.ENOENT and path.is_symlink():
+            raise UserError("broken symbolic link") from None
         raise UserError(f"unreadable ({exc.strerror or exc})") from None
     if b"\x00" in raw[:8192]:
         raise UserError("binary file")
     try:
         text = raw.decode("utf-8-sig" if raw.startswith(b"\xef\xbb\xbf") else "utf-8")
     except UnicodeDecodeError:
-        text = raw.decode("latin-1")
+        if _looks_binary(raw[:8192]):
+            raise UserError("binary file") from None
+        try:  # legacy 8-bit text, one character per byte: Windows-1252 if it fits, else Latin-1
+            text = raw.decode("cp1252")
+        except UnicodeDecodeError:
+            text = raw.decode("latin-1")
     # Offsets are into this decoded text; CR LF is kept as is so that offsets match the file.
     return parse_article(str(path.resolve()), text)
+
+
+def _looks_binary(sample: bytes) -> bool:
+    """More than 5% C0 control bytes (other than tab, CR, LF, FF, ESC): not text in any 8-bit code."""
+    controls = sum(1 for b in sample if b < 32 and b not in (9, 10, 12, 13, 27))
+    return controls > len(sample) // 20
 
 
 def parse_article(source: str, text: str) -> Article:
@@ -384,6 +416,12 @@ class IngestReport:
     def summary(self) -> str:
         text = (f"{len(self.ingested)} ingested ({self.chunks} chunks), {len(self.unchanged)} unchanged, "
                 f"{len(self.skipped)} skipped")
+        if self.skipped:
+            reasons: dict[str, int] = {}
+            for _, reason in self.skipped:
+                kind = "duplicate text" if reason.startswith("same text as") else reason.split(" (")[0]
+                reasons[kind] = reasons.get(kind, 0) + 1
+            text += " (" + ", ".join(f"{kind}: {n}" for kind, n in reasons.items()) + ")"
         return text + (f", {len(self.removed)} removed" if self.removed else "")
 
 
@@ -396,10 +434,34 @@ def ingest_paths(
     warn: Callable[[str], None] = lambda message: None,
     progress: Callable[[int, int, str], None] = lambda done, total, name: None,
 ) -> IngestReport:
-    """Ingest article files into the store; unchanged files are skipped, changed ones replaced."""
+    """Ingest article files into the store; unchanged files are skipped, changed ones replaced.
+
+    One ingest at a time writes to a store: others wait on an inter-process lock (see `assistant.locking`).
+    """
+    files = list(dict.fromkeys(_resolve(p) for p in find_articles(paths)))
+    with ingest_lock(lock_path(data_home(), str(getattr(store, "identity", "store"))), warn):
+        return _ingest_files(files, store, embed_model, chunk_tokens, prune, warn, progress)
+
+
+def _resolve(path: Path) -> Path:
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):  # a symbolic link loop: kept as named, `read_article` reports it
+        return path.absolute()
+
+
+def _ingest_files(
+    files: list[Path],
+    store: Any,
+    embed_model: Any,
+    chunk_tokens: int,
+    prune: bool,
+    warn: Callable[[str], None],
+    progress: Callable[[int, int, str], None],
+) -> IngestReport:
+    """`ingest_paths` once the files are known and this process holds the store's ingest lock."""
     from assistant.models import count_minilm_tokens
 
-    files = list(dict.fromkeys(p.resolve() for p in find_articles(paths)))
     report = IngestReport()
     store.remove_orphan_chunks()
     known = {a.article_id: a for a in store.list_articles()}
