@@ -34,7 +34,10 @@ ModelOption = Annotated[
 ]
 
 
-MAX_QUESTION_CHARS = 2000  # longer questions are refused: they would crowd the sources out of the model's context
+# Longer questions are refused: they would crowd the sources out of the model's context, and the embedding
+# model reads only its first 256 word-pieces anyway.
+MAX_QUESTION_CHARS = 2000
+MAX_QUESTION_TOKENS = 256
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
@@ -141,6 +144,11 @@ def _read_question(question: str) -> str:
         raise UserError("the question is empty")
     if len(question) > MAX_QUESTION_CHARS:
         raise UserError(f"the question is too long ({len(question)} characters; at most {MAX_QUESTION_CHARS})")
+    from assistant.models import count_minilm_tokens
+
+    pieces = count_minilm_tokens(question)
+    if pieces > MAX_QUESTION_TOKENS:  # scripts other than Latin take several word-pieces per character
+        raise UserError(f"the question is too long ({pieces} word-pieces; at most {MAX_QUESTION_TOKENS})")
     return question
 
 
@@ -160,7 +168,7 @@ def ensure_articles(session: Session) -> None:
 
 @app.command()
 def ask(
-    question: Annotated[str, typer.Argument(help="The question (2000 characters at most), or - for stdin.")],
+    question: Annotated[str, typer.Argument(help="The question (about 1,000 characters at most), or - for stdin.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout (see README).")] = False,
     top_k: Annotated[int | None, typer.Option("--top-k", "-k", min=1, max=50, help="Passages to retrieve.")] = None,
     model: ModelOption = None,

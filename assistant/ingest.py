@@ -445,6 +445,8 @@ def ingest_paths(
 
 def _resolve(path: Path) -> Path:
     try:
+        if path.is_symlink() and not path.exists():  # broken: keep its own name for the warning
+            return path.absolute()
         return path.resolve()
     except (OSError, RuntimeError):  # a symbolic link loop: kept as named, `read_article` reports it
         return path.absolute()
