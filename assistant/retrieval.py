@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import re
 import sqlite3
+from concurrent.futures import ThreadPoolExecutor
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -100,6 +102,11 @@ def _article_diverse(ranked: list[str], k: int) -> list[str]:
     return [c for c in ranked if c in chosen]
 
 
+@lru_cache(maxsize=1)
+def _helper_threads() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=2, thread_name_prefix="keyword-search")
+
+
 class HybridRetriever(BaseRetriever):
     """Dense (Chroma) and keyword (BM25) results fused by reciprocal rank, as a LlamaIndex retriever."""
 
@@ -117,8 +124,10 @@ class HybridRetriever(BaseRetriever):
         k = top_k or self.top_k
         self.keyword_index.sync()
         pool = max(self.candidates, 3 * k)
+        # BM25 runs on a helper thread while the query is embedded and Chroma searched (all three release the GIL).
+        keyword_search = _helper_threads().submit(self.keyword_index.search, query, pool)
         dense = self.store.query(self.embed_model.get_query_embedding(query), pool)
-        keyword = self.keyword_index.search(query, pool)
+        keyword = keyword_search.result()
         scores: dict[str, float] = {}
         for rank, chunk in enumerate(dense):
             scores[chunk.chunk_id] = scores.get(chunk.chunk_id, 0.0) + 1.0 / (RRF_K + rank + 1)
