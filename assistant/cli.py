@@ -182,8 +182,8 @@ def ask(
     text = _read_question(question)
     settings = _settings(chroma_url=chroma_url, model=model, top_k=top_k)
     session = open_session(settings)
+    engine = session.engine(settings.model)  # a bad model name fails before anything is ingested
     ensure_articles(session)
-    engine = session.engine(settings.model)
     stream = not no_stream and not as_json and sys.stderr.isatty()
     answer = _ask_streaming(engine, text, top_k, lenient or settings.lenient) if stream else engine.ask(
         text, top_k=top_k, lenient=lenient or settings.lenient)

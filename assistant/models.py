@@ -263,8 +263,10 @@ def llm_for(settings: Settings, model: str | None = None) -> LLM:
     if name == EMBEDDED_MODEL:
         return LlamaCppLLM(model_path=str(smollm2_path()), model_label=EMBEDDED_MODEL,
                            max_tokens=settings.max_answer_tokens)
-    if name.endswith(".gguf") or os.sep in name or name.startswith("."):
-        path = Path(name).expanduser()
+    path = Path(name).expanduser()
+    looks_like_file = name.endswith(".gguf") or name.startswith((".", "~")) or path.is_absolute()
+    # A remote server may name its model by the path it was loaded from: that is a remote name here.
+    if looks_like_file and (path.is_file() or settings.provider == "embedded"):
         if not path.is_file():
             raise UserError(f"no such model file: {path}")
         return LlamaCppLLM(model_path=str(path), model_label=path.name, max_tokens=settings.max_answer_tokens)

@@ -146,8 +146,6 @@ def test_unknown_model_without_a_provider(home: Path) -> None:
     assert "nonexistent-model" in line
 
 
-@pytest.mark.xfail(strict=True, reason="product bug: `ask` auto-ingests the seeds before checking the model name "
-                   "(cli.py ask(): ensure_articles() runs before session.engine()), so stderr has 3 lines")
 def test_unknown_model_in_an_empty_store_fails_before_ingesting(tmp_path_factory: pytest.TempPathFactory,
                                                                tmp_path: Path) -> None:
     fresh = tmp_path / "home"
