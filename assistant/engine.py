@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -36,6 +37,7 @@ from assistant.store import StoredChunk
 from assistant.text import number_values
 
 PROMPT_SOURCES = 5
+MAX_ANSWER_SENTENCES = 4
 CONFLICT_MIN_LEXICAL = 0.6
 DIRECT_MIN_LEXICAL = 0.6
 DIRECT_MIN_LEXICAL_OTHER = 0.75
@@ -129,16 +131,23 @@ class Engine:
                         content=prompts.load("answer").format(sources=numbered, question=question)),
         ]
         text = ""
+        stream = self.llm.stream_chat(messages)
         try:
-            for part in self.llm.stream_chat(messages):
+            for part in stream:
                 delta = part.delta or ""
                 text += delta
                 if on_token and delta:
                     on_token(delta)
+                if _draft_is_complete(text):
+                    break  # more sentences would only be dropped: stop paying for them
         except UserError:
             raise
         except Exception as exc:
             raise translate_llm_error(exc) from None
+        finally:
+            close = getattr(stream, "close", None)
+            if close is not None:
+                close()
         return text
 
     # The whole pipeline ----------------------------------------------------------------------
@@ -179,7 +188,7 @@ class Engine:
                 continue  # true per the sources, but not about what was asked
             if sentence.supported or lenient:
                 kept.append(sentence)
-        kept = kept[:4]
+        kept = kept[:MAX_ANSWER_SENTENCES]
         lexical = {e.key: lexical_relevance(q, e.text, weight) for e in relevant}
         # Conflicting values count only from sentences about what was asked (most of its terms present).
         claims = find_conflicts(q, [e for e in relevant if lexical[e.key] >= CONFLICT_MIN_LEXICAL])
@@ -239,6 +248,12 @@ class Engine:
         lexical = lexical_relevance(q, sentence.text + " " + quotes, weight)
         cosine = self.similarity(q.text, [sentence.text])[0]
         return lexical >= 0.3 or cosine >= 0.5
+
+
+def _draft_is_complete(text: str) -> bool:
+    """Enough draft: as many sentences as an answer keeps, or a blank line after a first sentence."""
+    ends = len(re.findall(r"[.!?][\"'”’)\]]*(?:\s*\[\d+\])*\s", text))
+    return ends >= MAX_ANSWER_SENTENCES or (ends >= 1 and "\n\n" in text.strip())
 
 
 def _names_in(text: str) -> set[str]:
