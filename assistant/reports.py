@@ -123,10 +123,12 @@ def write_markdown(report: dict[str, Any], path: Path) -> None:
 def bar_chart(title: str, groups: Sequence[str], series: dict[str, Sequence[float | None]]) -> str:
     """A grouped bar chart (values 0..1) as inline SVG: one group per label, one bar per series."""
     names = list(series)
-    bar, gap, left, top, height = 14, 18, 40, 30, 180
+    bar, gap, left, top, height = 16, 18, 40, 30, 180
     group_width = bar * max(1, len(names)) + gap
-    width = left + group_width * len(groups) + 20
-    legend_y = top + height + 95
+    longest = 6.2 * max((len(g) for g in groups), default=0)  # px of the longest label, slanted 35 degrees
+    width = int(max(left + group_width * len(groups) + max(40, 0.82 * longest), left + 7.5 * len(title),
+                    left + 120 * len(names)))
+    legend_y = int(top + height + 24 + 0.58 * longest)
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{html.escape(title)}" '
              f'width="{width}" height="{legend_y + 20}" viewBox="0 0 {width} {legend_y + 20}" '
              'font-family="sans-serif" font-size="11">',
@@ -180,8 +182,9 @@ def html_page(report: dict[str, Any]) -> str:
     charts = [bar_chart("Metrics per system", [label(m) for m in metrics],
                         {s: [totals[s].get(m) for m in metrics] for s in systems})]
     kinds = [k for k in KINDS if any(k in report["by_kind"].get(s, {}) for s in systems)]
-    for metric in ("right_rate", "citation_precision", "verbatim_rate"):
-        charts.append(bar_chart(f"{label(metric)} per question kind", kinds,
+    for metric, title in (("right_rate", "right answers or abstentions"), ("citation_precision", "citation precision"),
+                          ("verbatim_rate", "verbatim rate")):
+        charts.append(bar_chart(f"{title} per question kind", kinds,
                                 {s: [report["by_kind"].get(s, {}).get(k, {}).get(metric) for k in kinds]
                                  for s in systems}))
     meta = "".join(f"<li>{_esc(k)}: {_esc(v)}</li>" for k, v in report.get("meta", {}).items()
