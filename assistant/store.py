@@ -142,8 +142,8 @@ class Store:
 
     def revision(self) -> str:
         """Changes whenever an article is written or removed."""
-        articles = self.articles
-        return str((articles.metadata or {}).get("revision", "")) + f"/{articles.count()}"
+        fresh = self.client.get_collection(self.articles.name)  # the cached object's metadata may be stale
+        return str((fresh.metadata or {}).get("revision", "")) + f"/{fresh.count()}"
 
     def is_empty(self) -> bool:
         return self.articles.count() == 0
