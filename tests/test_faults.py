@@ -215,6 +215,10 @@ def test_ingest_killed_inside_a_write_then_rerun_is_clean(point: str, tmp_path: 
         (folder / f"storm-{i:03d}.txt").write_text(f"Late storm {i}\n\nStorm {i} reached Lima at dawn. "
                                                     f"It flooded {i} streets.\n")
 
+    reader = open_store(home, monkeypatch)
+    reader.retriever.keyword_index.sync()  # a reader's keyword index, up to date before the fault
+    reader.retriever.keyword_index.close()
+    del reader
     killed = subprocess.run([str(PYTHON), "-c", DRIVER, point, "7", str(folder)], capture_output=True, text=True,
                             env={**os.environ, "ASSISTANT_HOME": str(home)}, timeout=600, check=False)
     assert killed.returncode == -signal.SIGKILL, (killed.stdout, killed.stderr)
@@ -225,6 +229,16 @@ def test_ingest_killed_inside_a_write_then_rerun_is_clean(point: str, tmp_path: 
     assert_clean(session.store, [folder])
     again = ingest_in_process(session, [folder])
     assert again.ingested == [] and len(again.unchanged) == 60
+    assert_keyword_index_matches(session)
+
+
+def assert_keyword_index_matches(session: Any) -> None:
+    """The keyword index kept beside the store holds exactly the store's chunks, with their current text."""
+    index = session.retriever.keyword_index
+    index.sync()
+    indexed = dict(index.db.execute("SELECT chunk_id, text FROM chunks").fetchall())
+    stored = {c.chunk_id: c.text for c in session.store.get_chunks()}
+    assert indexed == stored
 
 
 def _stored_vectors(home: Path) -> int:
