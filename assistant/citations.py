@@ -164,6 +164,10 @@ def parse_markers(sentence: str) -> tuple[str, list[int]]:
 def split_draft(draft: str) -> list[str]:
     """The draft's sentences, markers kept, with chat noise such as "Answer:" removed."""
     cleaned = re.sub(r"^\s*(?:answer|response|a)\s*:\s*", "", draft.strip(), flags=re.IGNORECASE)
+    # Small models open with "The sources are:" or "The source said that": noise, not a claim.
+    cleaned = re.sub(r"^(?:the\s+)?(?:sources?|articles?)\s+(?:are|is|says?|said|states?|stated)(?:\s+that)?\s*:?\s*",
+                     "", cleaned, flags=re.IGNORECASE)
+    cleaned = cleaned[:1].upper() + cleaned[1:]
     cleaned = re.sub(r"[*_`#]+", "", cleaned)
     # A marker after the full stop belongs to the sentence before it: "... injured. [1] Other ..."
     cleaned = re.sub(r"([.!?])((?:\s*\[[^\]]{1,12}\])+)", r"\2\1", cleaned)
@@ -315,9 +319,12 @@ def find_support(claim: str, pool: Sequence[Evidence], similarity: Similarity | 
 
 
 def _one_article(evidence: Sequence[Evidence]) -> bool:
-    """Two sentences may support a claim together only from one article: stitching two reports
-    together can make a claim that neither makes."""
-    return len(evidence) == 2 and evidence[0].article_id == evidence[1].article_id
+    """Two sentences may support a claim together only when they stand side by side in one article:
+    stitching distant sentences or two reports together can make a claim that none of them makes."""
+    if len(evidence) != 2 or evidence[0].article_id != evidence[1].article_id:
+        return False
+    first, second = sorted(evidence, key=lambda e: e.start)
+    return 0 <= second.start - first.end <= 2  # neighbours: ". " or a line break apart
 
 
 # Questions and relevance -----------------------------------------------------------------------
@@ -327,6 +334,7 @@ class Question:
     text: str
     kind: str  # quantity | date | person | place | yesno | other
     terms: tuple[str, ...]
+    counted: tuple[str, ...] = ()  # for quantity questions: what is counted ("guards")
 
 
 def analyse_question(question: str) -> Question:
@@ -336,8 +344,10 @@ def analyse_question(question: str) -> Question:
         kind = "quantity"
     elif re.match(r"^(?:when|what day|what date|on what day|on which day|which day|what time)", q):
         kind = "date"
-    elif re.match(r"^(?:who|whom|whose|which (?:official|spokesman|spokesperson|person|group|country|minister))", q):
-        kind = "person"
+    elif re.match(r"^(?:who|whom|whose)\b", q) or re.match(
+        rf"^(?:which|what)\s+(?!(?:did|does|do|was|were|is|are|has|have|had)\b)(?:[\w.'’-]+\s+){{0,3}}?"
+        rf"(?:{_NAMED_THINGS})\b", q):
+        kind = "person"  # any answer that is a name: a person, an agency, a country, a group
     elif re.match(r"^(?:where|in what city|in which city)", q):
         kind = "place"
     elif re.match(r"^(?:is|was|were|are|did|does|do|has|have|had|can|could|will|would)\b", q):
@@ -345,15 +355,25 @@ def analyse_question(question: str) -> Question:
     else:
         kind = "other"
     terms = [t for t in canonical_terms(question) if t not in _GENERIC_QUESTION_TERMS]
-    return Question(question, kind, tuple(dict.fromkeys(terms)))
+    counted: tuple[str, ...] = ()
+    if kind == "quantity":  # "How many of Al-Kadhimi's security guards were wounded" counts guards
+        auxiliary = r"were|was|are|is|did|do|does|have|has|had|will|would"
+        match = re.search(rf"how (?:many|much)\s+(.*?)(?:\s+(?:{auxiliary})\b|\?|$)", q)
+        if match:
+            counted = tuple(dict.fromkeys(canonical_terms(match.group(1))))
+    return Question(question, kind, tuple(dict.fromkeys(terms)), counted)
 
+
+_NAMED_THINGS = ("spokesman|spokesperson|spokeswoman|official|person|minister|leader|president|group|country|"
+                 "countries|agency|organi[sz]ation|company|newspaper|outlet|channel|city|militia|party|ministry")
 
 # Words that shape a question but say nothing about which facts answer it.
 _GENERIC_QUESTION_TERMS = {stem(w) for w in ("happen", "happened", "occur", "occurred", "take", "took", "place",
                                              "exactly", "report", "reported", "article", "articles", "say", "tell",
                                              "name", "describe", "mention", "mentioned", "state", "stated",
                                              "use", "used", "using", "involve", "involved", "make", "made",
-                                             "get", "got", "give", "given", "exact", "number", "total")}
+                                             "get", "got", "give", "given", "exact", "number", "total",
+                                             "day", "date", "time", "year", "month", "week")}
 
 
 def term_weights(pool: Sequence[Evidence]) -> Callable[[str], float]:
@@ -458,7 +478,8 @@ def find_conflicts(question: Question, candidates: Sequence[Evidence]) -> list[V
     for evidence in candidates:
         if evidence.article_id in per_article:
             continue
-        values = answer_values(question.kind, evidence.text, question.terms)
+        values = answer_values(question.kind, evidence.text, question.counted) if question.counted else []
+        values = values or answer_values(question.kind, evidence.text, question.terms)
         if values:
             per_article[evidence.article_id] = (normalize_value(question.kind, values[0]), values[0], evidence)
     claims: dict[str, ValueClaim] = {}
@@ -468,6 +489,8 @@ def find_conflicts(question: Question, candidates: Sequence[Evidence]) -> list[V
     if len(claims) < 2:
         return []
     for claim in claims.values():  # show the value as most articles write it ("seven" rather than "7")
-        spelled = [v for e in claim.evidence for v in answer_values(question.kind, e.text, question.terms)[:1]]
+        spelled = [v for e in claim.evidence
+                   for v in (answer_values(question.kind, e.text, question.counted or question.terms)
+                             or answer_values(question.kind, e.text, question.terms))[:1]]
         claim.display = max(set(spelled), key=lambda v: (spelled.count(v), v.isalpha()), default=claim.display)
     return sorted(claims.values(), key=lambda c: (-len(c.evidence), -max(e.relevance for e in c.evidence)))

@@ -247,7 +247,7 @@ class Engine:
                 return False
         lexical = lexical_relevance(q, sentence.text + " " + quotes, weight)
         cosine = self.similarity(q.text, [sentence.text])[0]
-        return lexical >= 0.3 or cosine >= 0.5
+        return lexical >= 0.4 or (lexical >= 0.25 and cosine >= 0.5)
 
 
 def _draft_is_complete(text: str) -> bool:
