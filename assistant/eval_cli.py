@@ -24,8 +24,8 @@ def eval_command(
         "--gold", help="Gold set (JSONL). Default: the project's set on seeds/.")] = None,
     corpus: Annotated[Path | None, typer.Option(
         "--corpus", help="Articles folder to evaluate on, ingested into a separate eval collection.")] = None,
-    report: Annotated[Path, typer.Option("--report", help="Folder for report.json, report.md, report.html.")] = Path(
-        "eval-report"),
+    report: Annotated[Path | None, typer.Option(
+        "--report", help="Folder for report.json, report.md, report.html. Default: <data folder>/eval-report.")] = None,
     compare: Annotated[str | None, typer.Option(
         "--compare", help="Also run 'baseline': LlamaIndex's CitationQueryEngine, same store, retriever, LLM.")] = None,
     model: Annotated[str | None, typer.Option("--model", "-m", help="The answering model (as for `ask`).")] = None,
@@ -51,6 +51,10 @@ def eval_command(
         "citation_recall": min_citation_recall, "citation_precision": min_citation_precision,
         "verbatim_rate": min_verbatim, "retrieval_recall": min_retrieval_recall, "conflict_surfacing": min_conflict,
     }
+    if report is None:  # nothing is written to the current folder unless asked
+        from assistant.config import data_home
+
+        report = data_home() / "eval-report"
     code = run_from_cli(gold=gold, corpus=corpus, report=report, compare=compare, model=model, top_k=top_k,
                         judge=judge, limit=limit, ids=ids, as_json=as_json, floors=floors)
     if code:
