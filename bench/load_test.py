@@ -122,8 +122,9 @@ def _check(answer: dict[str, Any], texts: dict[str, str]) -> str:
     return ""
 
 
-def worker(batch: list[tuple[int, str]], env: dict[str, str]) -> list[dict[str, Any]]:
-    """Open one session, answer each question, and time it; errors are recorded, not raised."""
+def worker(batch: list[tuple[int, str]], env: dict[str, str], deadline: float) -> list[dict[str, Any]]:
+    """Open one session, answer each question until `deadline` (epoch seconds), and time it; errors are
+    recorded, not raised."""
     os.environ.update(env)
     from assistant.config import load_settings
     from assistant.engine import open_session
@@ -133,6 +134,9 @@ def worker(batch: list[tuple[int, str]], env: dict[str, str]) -> list[dict[str, 
     texts: dict[str, str] = {}
     results = []
     for index, question in batch:
+        if time.time() > deadline:
+            results.append({"i": index, "q": question, "ms": 0.0, "late": True, "pid": os.getpid()})
+            continue
         started = time.perf_counter()
         try:
             answer = engine.ask(question).to_json()
@@ -170,6 +174,7 @@ def main() -> int:
     parser.add_argument("--llm", choices=["scripted", "embedded"], default="scripted")
     parser.add_argument("--chroma-url", default=None)
     parser.add_argument("--home", type=Path, default=None, help="data folder (default: a temporary one)")
+    parser.add_argument("--max-seconds", type=float, default=900, help="time budget: later questions are not asked")
     args = parser.parse_args()
 
     home = args.home or Path(tempfile.mkdtemp(prefix="assistant-load-"))
@@ -189,7 +194,8 @@ def main() -> int:
               f"store={args.chroma_url or home / 'chroma'}", flush=True)
         started = time.perf_counter()
         with ProcessPoolExecutor(max_workers=args.processes, mp_context=get_context("spawn")) as pool:
-            results = [r for batch in pool.map(worker, batches, [env] * len(batches)) for r in batch]
+            deadlines = [time.time() + args.max_seconds] * len(batches)
+            results = [r for batch in pool.map(worker, batches, [env] * len(batches), deadlines) for r in batch]
         wall = time.perf_counter() - started
     finally:
         if server is not None:
@@ -199,6 +205,8 @@ def main() -> int:
 
 
 def report(results: list[dict[str, Any]], wall: float, expected: int) -> int:
+    late = [r for r in results if r.get("late")]
+    results = [r for r in results if not r.get("late")]
     errors = [r for r in results if "error" in r]
     corrupt = [r for r in results if r.get("problem")]
     by_question: dict[str, set[str]] = {}
@@ -211,7 +219,7 @@ def report(results: list[dict[str, Any]], wall: float, expected: int) -> int:
     answered = len(results) - len(errors)
     print(f"answered {answered}/{expected} ({sum(1 for r in results if r.get('abstained'))} abstentions), "
           f"errors {len(errors)}, corrupt {len(corrupt)}, questions answered differently by processes "
-          f"{len(inconsistent)}")
+          f"{len(inconsistent)}" + (f", not asked within the time budget {len(late)}" if late else ""))
     print(f"wall {wall:.1f} s, throughput {answered / wall:.2f} questions/s")
     if latencies:
         print(f"latency ms: p50 {statistics.median(latencies):.0f}, p95 {p95:.0f}, max {latencies[-1]:.0f} "
