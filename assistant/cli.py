@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from assistant.config import MAX_QUESTION_CHARS, MAX_QUESTION_TOKENS
 from assistant.errors import UserError
 
 if TYPE_CHECKING:
@@ -34,10 +35,6 @@ ModelOption = Annotated[
 ]
 
 
-# Longer questions are refused: they would crowd the sources out of the model's context, and the embedding
-# model reads only its first 256 word-pieces anyway.
-MAX_QUESTION_CHARS = 2000
-MAX_QUESTION_TOKENS = 256
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 

@@ -26,11 +26,12 @@ from assistant.citations import (
     find_support,
     has_answer_value,
     lexical_relevance,
+    parse_markers,
     question_names,
     term_weights,
     verify_sentences,
 )
-from assistant.config import Settings
+from assistant.config import MAX_QUESTION_CHARS, Settings
 from assistant.errors import UserError
 from assistant.models import translate_llm_error
 from assistant.store import StoredChunk
@@ -158,6 +159,8 @@ class Engine:
         question = question.strip()
         if not question:
             raise UserError("the question is empty")
+        if len(question) > MAX_QUESTION_CHARS:  # the CLI checks first; the chat and evals rely on this
+            raise UserError(f"the question is too long ({len(question)} characters; at most {MAX_QUESTION_CHARS})")
         timings: dict[str, float] = {}
         started = time.perf_counter()
         q = analyse_question(question)
@@ -198,7 +201,8 @@ class Engine:
             direct = self._direct_answer(q, claims[0].evidence if claims else relevant, lexical)
             if direct is not None:
                 support = find_support(direct.text, relevant, self.similarity) or [direct]
-                kept.insert(0, CheckedSentence(text=direct.text, evidence=support, repaired=True))
+                # The quote stays verbatim in `citations`; the answer sentence loses any "[n]" the article had.
+                kept.insert(0, CheckedSentence(text=parse_markers(direct.text)[0], evidence=support, repaired=True))
         if not any(s.supported for s in kept):
             return Answer(q.text, ABSTAIN_TEXT, True, [], [], [], self.model_name, {}, draft=draft)
 

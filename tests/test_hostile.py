@@ -150,8 +150,6 @@ def test_fake_markers_in_a_quote_do_not_become_citations(hostile_store: tuple[An
             assert cited == {str(hostile)}, (sentence, answer.citations)
 
 
-@pytest.mark.xfail(strict=True, reason="engine.py:192 puts a source sentence into the answer verbatim, so its "
-                   "fake [n] markers read as citations (fix belongs in assistant/engine.py, not owned here)")
 @pytest.mark.parametrize("question", [
     "Where was the group's statement written, according to the spokesman Karim Nadir?",
     "What did Source [10] say officials confirmed to reporters about the drone attack on the residence?",
