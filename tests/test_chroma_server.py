@@ -7,106 +7,33 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-try:  # tests/ as a package (pythonpath = ["."]) or as rootdir-inserted folder
-    from tests.conftest import SEEDS, free_port
-except ImportError:  # pragma: no cover
-    from conftest import SEEDS, free_port  # type: ignore[no-redef]
+from tests.cli_helpers import (
+    QUESTION,
+    assert_verified_guards_answer,
+    get_json,
+    one_json_object,
+    run_cli,
+    stop,
+    warm_home,
+)
+from tests.conftest import SEEDS, free_port
 
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parent.parent
-ASSISTANT = ROOT / ".venv" / "bin" / "assistant"
 CHROMA = ROOT / ".venv" / "bin" / "chroma"
-QUESTION = "How many guards were injured?"
 START_TIMEOUT = 60.0
 SEED_FILES = sorted(str(p.resolve()) for p in SEEDS.iterdir() if p.suffix == ".txt")
 
-
-# Helpers (kept local to each server test module: they own no shared file) ------------------------
-
-def run_cli(*args: str, home: Path, env: dict[str, str] | None = None, stdin: str = "",
-            timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    """The real `assistant` command, with `os.environ` plus `env`, and never waiting on the terminal."""
-    full_env = {**os.environ, "ASSISTANT_HOME": str(home), "NO_PROXY": "127.0.0.1,localhost",
-                "no_proxy": "127.0.0.1,localhost", **(env or {})}
-    command = [str(ASSISTANT)] if ASSISTANT.exists() else [sys.executable, "-m", "assistant.cli"]
-    return subprocess.run([*command, *args], input=stdin, capture_output=True, text=True, env=full_env,
-                          timeout=timeout, check=False)
-
-
-def warm_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A data folder with the seeds ingested (and the embedding model's export cached), made once per session."""
-    base = tmp_path_factory.getbasetemp() / "assistant-warm-home"
-    ready = base / ".ready"
-    if not ready.exists():
-        shutil.rmtree(base, ignore_errors=True)
-        base.mkdir(parents=True)
-        result = run_cli("ingest", str(SEEDS), "--json", home=base, timeout=600)
-        assert result.returncode == 0, result.stderr
-        ready.touch()
-    return base
-
-
-def clone_home(source: Path, target: Path) -> Path:
-    shutil.copytree(source, target, ignore=shutil.ignore_patterns(".ready"))
-    return target
-
-
-def _get(url: str) -> Any:
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    with opener.open(url, timeout=2) as response:
-        return json.loads(response.read())
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    """Terminate, then kill if it does not exit."""
-    if process.poll() is not None:
-        return
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=15)
-
-
-def assert_verified_guards_answer(answer: dict[str, Any]) -> None:
-    """Not abstained, says seven, every sentence cited, every quote equal to the file's text at its offsets."""
-    assert answer["abstained"] is False, answer
-    assert re.search(r"\b(seven|7)\b", answer["answer"], re.IGNORECASE), answer["answer"]
-    numbers = {c["n"] for c in answer["citations"]}
-    assert answer["sentences"], answer
-    for sentence in answer["sentences"]:
-        assert sentence["citations"], sentence
-        assert set(sentence["citations"]) <= numbers, sentence
-    assert answer["citations"], answer
-    for citation in answer["citations"]:
-        raw = Path(citation["source"]).read_bytes()
-        text = raw.decode("utf-8-sig" if raw.startswith(b"\xef\xbb\xbf") else "utf-8")
-        assert text[citation["start"] : citation["end"]] == citation["quote"], citation
-
-
-def one_json_object(stdout: str) -> dict[str, Any]:
-    lines = stdout.strip().splitlines()
-    assert len(lines) == 1, stdout
-    value = json.loads(lines[0])
-    assert isinstance(value, dict)
-    return value
-
-
-# The server ---------------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
 def chroma_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
@@ -127,7 +54,7 @@ def chroma_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             beating = False
             while time.monotonic() < deadline and process.poll() is None:
                 try:
-                    _get(f"http://127.0.0.1:{port}/api/v2/heartbeat")
+                    get_json(f"http://127.0.0.1:{port}/api/v2/heartbeat")
                     beating = True
                     break
                 except OSError:

@@ -7,10 +7,7 @@ models and model files, empty questions and a missing ingest path.
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -18,58 +15,12 @@ from pathlib import Path
 
 import pytest
 
-try:  # tests/ as a package (pythonpath = ["."]) or as rootdir-inserted folder
-    from tests.conftest import SEEDS, free_port
-except ImportError:  # pragma: no cover
-    from conftest import SEEDS, free_port  # type: ignore[no-redef]
+from tests.cli_helpers import QUESTION, clone_home, error_line, run_cli, warm_home
+from tests.conftest import free_port
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parent.parent
-ASSISTANT = ROOT / ".venv" / "bin" / "assistant"
-QUESTION = "How many guards were injured?"
 FAKE_KEY = "sk-test-SECRET-123"
-
-
-# Helpers (kept local to each server test module: they own no shared file) ------------------------
-
-def run_cli(*args: str, home: Path, env: dict[str, str] | None = None, stdin: str = "",
-            timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    """The real `assistant` command, with `os.environ` plus `env`, and never waiting on the terminal."""
-    full_env = {**os.environ, "ASSISTANT_HOME": str(home), "NO_PROXY": "127.0.0.1,localhost",
-                "no_proxy": "127.0.0.1,localhost", **(env or {})}
-    command = [str(ASSISTANT)] if ASSISTANT.exists() else [sys.executable, "-m", "assistant.cli"]
-    return subprocess.run([*command, *args], input=stdin, capture_output=True, text=True, env=full_env,
-                          timeout=timeout, check=False)
-
-
-def warm_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A data folder with the seeds ingested (and the embedding model's export cached), made once per session."""
-    base = tmp_path_factory.getbasetemp() / "assistant-warm-home"
-    ready = base / ".ready"
-    if not ready.exists():
-        shutil.rmtree(base, ignore_errors=True)
-        base.mkdir(parents=True)
-        result = run_cli("ingest", str(SEEDS), "--json", home=base, timeout=600)
-        assert result.returncode == 0, result.stderr
-        ready.touch()
-    return base
-
-
-def clone_home(source: Path, target: Path) -> Path:
-    shutil.copytree(source, target, ignore=shutil.ignore_patterns(".ready"))
-    return target
-
-
-def error_line(result: subprocess.CompletedProcess[str]) -> str:
-    """The single `error:` line the command printed on stderr, after checking the exit code and stdout."""
-    assert result.returncode != 0, result.stdout
-    assert result.stdout == ""
-    assert "Traceback" not in result.stderr, result.stderr
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("error: "), lines[0]
-    return lines[0]
 
 
 @pytest.fixture(scope="module")

@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 
+from tests.cli_helpers import stop
 from tests.conftest import SEEDS, free_port
 
 pytestmark = pytest.mark.slow
@@ -137,17 +138,6 @@ def ingest_in_process(session: Any, folders: list[Path]) -> Any:
     from assistant.ingest import ingest_paths
 
     return ingest_paths(folders, session.store, session.embed_model, session.settings.chunk_tokens)
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is not None:
-        return
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=15)
 
 
 # SIGKILL at chosen points inside the write path --------------------------------------------------------
