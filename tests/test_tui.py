@@ -452,9 +452,26 @@ def test_snapshot_help_screen(tmp_path: Path, snap_compare: Callable[..., bool])
 
 # A real conversation with the embedded model ---------------------------------------------------
 
+class PacedLLM:
+    """The real embedded model, its tokens paced at one per 50 ms: how fast the model writes must not
+    decide whether a test sees the input locked or gets to press Esc before the answer is done."""
+
+    def __init__(self, llm: Any) -> None:
+        self.llm = llm
+
+    def stream_chat(self, messages: Any) -> Any:
+        for part in self.llm.stream_chat(messages):
+            time.sleep(0.05)
+            yield part
+
+
 def _real_app(seeded_session: Any, embedded_engine: Any, store_path: Path) -> ChatApp:
+    from assistant.engine import Engine
+
     settings = seeded_session.settings
-    backend = SessionBackend(settings, session=seeded_session, engine=embedded_engine)
+    engine = Engine(embedded_engine.retriever, PacedLLM(embedded_engine.llm), embedded_engine.embed_model,
+                    embedded_engine.model_name, embedded_engine.top_k)
+    backend = SessionBackend(settings, session=seeded_session, engine=engine)
     return ChatApp(settings, backend=backend, store=ConversationStore(store_path))
 
 
