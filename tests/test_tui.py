@@ -135,6 +135,7 @@ async def ready(pilot: Pilot[None], timeout: float = 60.0) -> None:
     app = pilot.app
     assert isinstance(app, ChatApp)
     await wait_for(pilot, lambda: app.engine is not None and not app.query_one("#prompt", Input).disabled, timeout)
+    app.query_one("#prompt", Input).cursor_blink = False  # a blinking cursor would make snapshots depend on timing
 
 
 async def ask(pilot: Pilot[None], question: str, typed: bool = False) -> None:
