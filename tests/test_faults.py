@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from tests.cli_helpers import stop
+from tests.cli_helpers import stop, warm_home
 from tests.conftest import SEEDS, free_port
 
 pytestmark = pytest.mark.slow
@@ -62,19 +62,6 @@ def popen_cli(*args: str, home: Path, log: Path) -> subprocess.Popen[bytes]:
     with log.open("wb") as out:
         return subprocess.Popen([str(ASSISTANT), *args], stdout=out, stderr=subprocess.STDOUT,
                                 stdin=subprocess.DEVNULL, env=env)
-
-
-def warm_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The seeded data folder the server test modules share (same name), made once per session."""
-    base = tmp_path_factory.getbasetemp() / "assistant-warm-home"
-    ready = base / ".ready"
-    if not ready.exists():
-        shutil.rmtree(base, ignore_errors=True)
-        base.mkdir(parents=True)
-        result = run_cli("ingest", str(SEEDS), "--json", home=base)
-        assert result.returncode == 0, result.stderr
-        ready.touch()
-    return base
 
 
 def fresh_home(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory, seeded: bool = False) -> Path:

@@ -12,7 +12,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ from typing import Any
 
 import pytest
 
+from tests.cli_helpers import run_cli, warm_home
 from tests.conftest import SEEDS, free_port
 
 pytestmark = pytest.mark.slow
@@ -152,28 +152,6 @@ def fake(server: tuple[str, Behaviour]) -> tuple[str, Behaviour]:
 
 
 # The command ----------------------------------------------------------------------------------------
-
-def run_cli(*args: str, home: Path, env: dict[str, str] | None = None,
-            timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    full_env = {**os.environ, "ASSISTANT_HOME": str(home), "NO_PROXY": "127.0.0.1,localhost",
-                "no_proxy": "127.0.0.1,localhost", **(env or {})}
-    command = [str(ASSISTANT)] if ASSISTANT.exists() else [sys.executable, "-m", "assistant.cli"]
-    return subprocess.run([*command, *args], capture_output=True, text=True, env=full_env, timeout=timeout,
-                          stdin=subprocess.DEVNULL, check=False)
-
-
-def warm_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The seeded data folder other server test modules share (same name), made once per session."""
-    base = tmp_path_factory.getbasetemp() / "assistant-warm-home"
-    ready = base / ".ready"
-    if not ready.exists():
-        shutil.rmtree(base, ignore_errors=True)
-        base.mkdir(parents=True)
-        result = run_cli("ingest", str(SEEDS), "--json", home=base, timeout=600)
-        assert result.returncode == 0, result.stderr
-        ready.touch()
-    return base
-
 
 @pytest.fixture(scope="module")
 def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
