@@ -17,24 +17,10 @@ from typing import Any
 
 import pytest
 
+from tests.cli_helpers import run_main
 from tests.conftest import SEEDS
 
 SEED = sorted(SEEDS.glob("*.txt"))[0]
-
-
-def run_main(argv: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> tuple[int, str,
-                                                                                                        str]:
-    """`assistant ARGV` in this process: (exit code, stdout, stderr)."""
-    from assistant import cli
-
-    monkeypatch.setattr(sys, "argv", ["assistant", *argv])
-    code = 0
-    try:
-        cli.main()
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 # Questions -------------------------------------------------------------------------------------------

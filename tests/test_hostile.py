@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import re
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
@@ -16,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from tests.cli_helpers import run_main
 from tests.conftest import SEEDS
 
 pytestmark = pytest.mark.slow
@@ -166,20 +166,6 @@ def test_a_quoted_source_sentence_brings_no_fake_markers(question: str, hostile_
 
 # What reaches the terminal -------------------------------------------------------------------------------
 
-def _run_main(argv: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> tuple[int, str,
-                                                                                                        str]:
-    from assistant import cli
-
-    monkeypatch.setattr(sys, "argv", ["assistant", *argv])
-    code = 0
-    try:
-        cli.main()
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 def test_ask_shows_escapes_and_markup_literally(hostile_store: tuple[Any, Path], monkeypatch: pytest.MonkeyPatch,
                                                 capsys: pytest.CaptureFixture[str]) -> None:
     """The verified quote carries ESC sequences and rich markup: printed as text, never obeyed."""
@@ -189,7 +175,7 @@ def test_ask_shows_escapes_and_markup_literally(hostile_store: tuple[Any, Path],
     llm = ScriptedLLM(["The group said its statement was posted on a messaging channel on Monday."])
     monkeypatch.setattr(assistant.engine, "open_session", lambda settings: session)
     monkeypatch.setattr(type(session), "engine", lambda self, model=None: engine_with(session, llm))
-    code, out, err = _run_main(["ask", "When was the group's statement posted on a messaging channel?"],
+    code, out, err = run_main(["ask", "When was the group's statement posted on a messaging channel?"],
                                monkeypatch, capsys)
     assert code == 0, err
     assert "messaging channel on Monday" in out, out
@@ -202,7 +188,7 @@ def test_sources_shows_a_hostile_title_literally(hostile_store: tuple[Any, Path]
                                                  capsys: pytest.CaptureFixture[str]) -> None:
     session, _ = hostile_store
     monkeypatch.setenv("ASSISTANT_HOME", str(session.settings.home))
-    code, out, err = _run_main(["sources"], monkeypatch, capsys)
+    code, out, err = run_main(["sources"], monkeypatch, capsys)
     assert code == 0, err
     line = next(line for line in out.splitlines() if line.startswith("statement.txt"))
     assert "\x1b" not in out
