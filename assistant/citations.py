@@ -38,6 +38,7 @@ _SYNONYM_GROUPS = [
     ("claim", "responsibility"),
     ("tweet", "twitter"),
     ("drone", "uav"),
+    ("speak", "spok", "tell", "talk"),
     ("assassination", "assassinat"),
 ]
 _CANONICAL = {stem(w): group[0] for group in _SYNONYM_GROUPS for w in group}
@@ -54,6 +55,8 @@ _IRREGULAR = {"became": "become", "began": "begin", "took": "take", "told": "tel
               "met": "meet", "sent": "send", "spoke": "speak", "won": "win", "lost": "lose", "came": "come",
               "went": "go", "gave": "give", "wrote": "write", "killing": "kill", "died": "die"}
 
+_TOLD = {"told", "tell", "tells", "telling"}  # stop words elsewhere ("said"-like), but a verb a question may ask about
+
 
 def canonical_terms(text: str) -> list[str]:
     """Content terms with synonyms folded together ("wounded" and "injured" become one term)."""
@@ -61,6 +64,9 @@ def canonical_terms(text: str) -> list[str]:
         text = pattern.sub(alias, text)
     terms = []
     for word in words(text):
+        if word in _TOLD:  # "officials told AP" answers "which agency did officials speak to?"
+            terms.append("speak")
+            continue
         if word in STOPWORDS or word.isdigit() or number_values(word):
             continue
         term = stem(_IRREGULAR.get(word, word))
@@ -340,13 +346,14 @@ class Question:
 def analyse_question(question: str) -> Question:
     """What kind of answer the question wants, and its content terms."""
     q = question.strip().lower()
+    named: re.Match[str] | None = None
     if re.match(r"^(?:how many|how much|what number|what was the number)", q) or "how many" in q:
         kind = "quantity"
-    elif re.match(r"^(?:when|what day|what date|on what day|on which day|which day|what time)", q):
+    elif re.match(r"^(?:when|(?:on |in )?(?:what|which) (?:day|date|month|year|time))", q):
         kind = "date"
-    elif re.match(r"^(?:who|whom|whose)\b", q) or re.match(
+    elif re.match(r"^(?:who|whom|whose)\b", q) or (named := re.match(
         rf"^(?:which|what)\s+(?!(?:did|does|do|was|were|is|are|has|have|had)\b)(?:[\w.'’-]+\s+){{0,3}}?"
-        rf"(?:{_NAMED_THINGS})\b", q):
+        rf"({_NAMED_THINGS})\b", q)):
         kind = "person"  # any answer that is a name: a person, an agency, a country, a group
     elif re.match(r"^(?:where|in what city|in which city)", q):
         kind = "place"
@@ -354,7 +361,10 @@ def analyse_question(question: str) -> Question:
         kind = "yesno"
     else:
         kind = "other"
-    terms = [t for t in canonical_terms(question) if t not in _GENERIC_QUESTION_TERMS]
+    generic = set(_GENERIC_QUESTION_TERMS)
+    if named:  # "Which news agency ...": the answer names an agency; the sources need not say "agency"
+        generic |= set(canonical_terms(named.group(1) + " news"))
+    terms = [t for t in canonical_terms(question) if t not in generic]
     counted: tuple[str, ...] = ()
     if kind == "quantity":  # "How many of Al-Kadhimi's security guards were wounded" counts guards
         auxiliary = r"were|was|are|is|did|do|does|have|has|had|will|would"
@@ -373,7 +383,11 @@ _GENERIC_QUESTION_TERMS = {stem(w) for w in ("happen", "happened", "occur", "occ
                                              "name", "describe", "mention", "mentioned", "state", "stated",
                                              "use", "used", "using", "involve", "involved", "make", "made",
                                              "get", "got", "give", "given", "exact", "number", "total",
-                                             "day", "date", "time", "year", "month", "week")}
+                                             "day", "date", "time", "year", "month", "week",
+                                             # what kind of answer is wanted, not what it is about
+                                             "job", "position", "post", "role", "title", "hold", "held",
+                                             "share", "proportion", "percentage", "fraction", "portion",
+                                             "doing", "shortly", "exactly", "kind", "type", "sort")}
 
 
 def term_weights(pool: Sequence[Evidence]) -> Callable[[str], float]:

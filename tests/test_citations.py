@@ -105,3 +105,25 @@ def test_conflicting_dates() -> None:
     august = Evidence("b.txt", "B", "b", 0, 50, "The attack happened in the early hours on August 7.")
     claims = find_conflicts(question, [sunday, august])
     assert sorted(c.display for c in claims) == ["August 7", "Sunday"]
+
+
+def test_question_kind_and_terms_for_paraphrased_questions() -> None:
+    date = analyse_question("On what date was Iraq's parliamentary election held?")
+    assert date.kind == "date"
+    assert set(date.terms) == {"iraq", "parliamentary", "election"}  # "held" says nothing about which sentence
+    agency = analyse_question("Which news agency did the two Iraqi officials speak to?")
+    assert agency.kind == "person"
+    assert "speak" in agency.terms and not {"news", "agency", "agenc"} & set(agency.terms)
+    job = analyse_question("What job did Al-Kadhimi hold before he became prime minister?")
+    assert not {"job", "hold"} & set(job.terms)
+    share = analyse_question("What share of their seats did the militias lose in the election?")
+    assert "share" not in share.terms and "seat" in share.terms
+
+
+def test_told_answers_a_question_about_speaking() -> None:
+    from assistant.citations import canonical_terms
+
+    assert "speak" in canonical_terms("Two Iraqi officials told The Associated Press that seven guards were hurt.")
+    claim = "The two Iraqi officials spoke to The Associated Press."
+    quote = "Two Iraqi officials told The Associated Press that seven of al-Kadhimi's security guards were injured."
+    assert check_support(claim, [quote], question="Which news agency did the two Iraqi officials speak to?").ok
