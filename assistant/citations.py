@@ -100,10 +100,20 @@ class Evidence:
     end: int
     text: str
     relevance: float = 0.0
+    context: str = ""  # what "he" or "they" refers to: the sentences before it and the title; never quoted
 
     @property
     def key(self) -> tuple[str, int, int]:
         return (self.article_id, self.start, self.end)
+
+    @property
+    def text_in_context(self) -> str:
+        return f"{self.context} {self.text}" if self.context else self.text
+
+    @property
+    def text_with_referents(self) -> str:
+        """The sentence plus the names its context gives ("he" may be Al-Kadhimi), not the context's other words."""
+        return f"{self.text} {' '.join(_name_words(self.context))}" if self.context else self.text
 
 
 @dataclass
@@ -189,15 +199,19 @@ def split_draft(draft: str) -> list[str]:
 
 def _names(text: str) -> set[str]:
     """Capitalised words that are not at the start of a sentence: names, places, days, months."""
-    found = set()
+    return {stem(word.lower().replace("al-", "")) for word in _name_words(text)}
+
+
+def _name_words(text: str) -> list[str]:
+    """The capitalised words of `text` as written, sentence openers and common capitalised words left out."""
+    found = []
     for span in sentence_spans(text) or []:
         sentence = text[span.start : span.end]
         for match in re.finditer(r"\b[A-Z][a-z]+(?:-[A-Z]?[a-z]+)*\b", sentence):
             if match.start() == 0 or sentence[: match.start()].strip() in ('"', "“", "'"):
                 continue
-            word = match.group(0).lower()
-            if word not in _COMMON_CAPITALISED:
-                found.add(stem(word.replace("al-", "")))
+            if match.group(0).lower() not in _COMMON_CAPITALISED:
+                found.append(match.group(0))
     return found
 
 
@@ -338,9 +352,10 @@ def _one_article(evidence: Sequence[Evidence]) -> bool:
 @dataclass(frozen=True)
 class Question:
     text: str
-    kind: str  # quantity | date | person | place | yesno | other
+    kind: str  # quantity | date | person | place | yesno | quote | other
     terms: tuple[str, ...]
     counted: tuple[str, ...] = ()  # for quantity questions: what is counted ("guards")
+    speaker: tuple[str, ...] = ()  # for quote questions: who spoke ("Iraq's president")
 
 
 def analyse_question(question: str) -> Question:
@@ -359,6 +374,8 @@ def analyse_question(question: str) -> Question:
         kind = "place"
     elif re.match(r"^(?:is|was|were|are|did|does|do|has|have|had|can|could|will|would)\b", q):
         kind = "yesno"
+    elif said := _QUOTE_QUESTION.match(q):
+        kind = "quote"  # "What did X say ...": the answer is X's own words
     else:
         kind = "other"
     generic = set(_GENERIC_QUESTION_TERMS)
@@ -371,7 +388,33 @@ def analyse_question(question: str) -> Question:
         match = re.search(rf"how (?:many|much)\s+(.*?)(?:\s+(?:{auxiliary})\b|\?|$)", q)
         if match:
             counted = tuple(dict.fromkeys(canonical_terms(match.group(1))))
-    return Question(question, kind, tuple(dict.fromkeys(terms)), counted)
+    speaker: tuple[str, ...] = ()
+    if kind == "quote" and said:
+        who = question.strip()[said.start(1) : said.end(1)]
+        speaker = tuple(t for t in dict.fromkeys(canonical_terms(who)) if t not in generic)
+    return Question(question, kind, tuple(dict.fromkeys(terms)), counted, speaker)
+
+
+_QUOTE_QUESTION = re.compile(
+    r"^(?:what|how)\s+(?:did|does|do|has|have|had)\s+(.+)\s+"
+    r"(?:say|said|tweet|tweeted|write|wrote|post|posted|call|called|describe|described|tell|told|announce|"
+    r"announced|state|stated|declare|declared|claim|claimed)\b"
+)
+_QUOTATION = re.compile(r"[\"“”«»][^\"“”«»]{3,}[\"“”«»]|[\"“][^\"“”«»]{12,}$")
+_ATTRIBUTED = re.compile(r"\b(?:said|says|told|tells|tweeted|wrote|writes|stated|states|announced|declared|claimed|"
+                         r"called|calling|described|describing|added|adding|confirmed|reported|denied|warned|"
+                         r"insisted|explained|noted|according to)\b")
+_PRONOUN = re.compile(r"\b(?:he|she|him|his|her|they|them|their)\b", re.IGNORECASE)
+
+
+def has_pronoun(text: str) -> bool:
+    """Whether `text` refers back to someone ("he said", "their seats") whom an earlier sentence names."""
+    return bool(_PRONOUN.search(text))
+
+
+def speaker_named(question: Question, text: str) -> bool:
+    """For a quote question, whether `text` (with its context) names the speaker the question asks about."""
+    return set(question.speaker) <= set(canonical_terms(text))
 
 
 _NAMED_THINGS = ("spokesman|spokesperson|spokeswoman|official|person|minister|leader|president|group|country|"
@@ -419,6 +462,9 @@ def lexical_relevance(question: Question, text: str, weight: Callable[[str], flo
 _INFORMATIVE_WEIGHT = math.log(1 + 0.7 / 0.3)  # the term is in at most ~30% of the sentences
 
 
+_COUNT_GAP_WORDS = 4
+
+
 def answer_values(kind: str, text: str, focus: Sequence[str] = ()) -> list[str]:
     """The values of the wanted kind in `text`: quantities ("seven", "several") or dates ("Sunday", "August 7").
 
@@ -435,7 +481,9 @@ def answer_values(kind: str, text: str, focus: Sequence[str] = ()) -> list[str]:
                      if _CANONICAL.get(stem(m.group(0)), stem(m.group(0))) in focus]
         ranked = []
         for _start, end, value in found:
-            after = [p - end for p in positions if p >= end and p - end <= 60]
+            # "seven of al-Kadhimi's security guards" counts guards; "three rockets landed near the embassy"
+            # does not count embassies: at most four words between the number and what it counts.
+            after = [p - end for p in positions if p >= end and len(words(text[end:p])) <= _COUNT_GAP_WORDS]
             if after:
                 ranked.append((min(after), value))
         return [v for _, v in sorted(ranked)]
@@ -466,6 +514,8 @@ def has_answer_value(kind: str, text: str, focus: Sequence[str] = ()) -> bool:
         return bool(answer_values(kind, text, focus))
     if kind == "person":  # a name the question did not already give
         return bool(_names(text) - set(focus) - _CALENDAR_WORDS)
+    if kind == "quote":  # someone's words: quoted, or reported ("the government said the drones ...")
+        return bool(_QUOTATION.search(text) or _ATTRIBUTED.search(text))
     return True
 
 

@@ -25,9 +25,11 @@ from assistant.citations import (
     find_conflicts,
     find_support,
     has_answer_value,
+    has_pronoun,
     lexical_relevance,
     parse_markers,
     question_names,
+    speaker_named,
     term_weights,
     verify_sentences,
 )
@@ -42,6 +44,7 @@ MAX_ANSWER_SENTENCES = 4
 CONFLICT_MIN_LEXICAL = 0.6
 DIRECT_MIN_LEXICAL = 0.6
 DIRECT_MIN_LEXICAL_OTHER = 0.75
+CONTEXT_DISCOUNT = 0.85
 
 
 @dataclass
@@ -101,10 +104,7 @@ class Engine:
 
     def evidence_for(self, question: Question, chunks: Sequence[StoredChunk]) -> list[Evidence]:
         """Every sentence of the retrieved chunks, scored for relevance to the question, best first."""
-        pool = [
-            Evidence(c.source, c.title, c.article_id, start, end, text)
-            for c in chunks for start, end, text in c.sentence_texts()
-        ]
+        pool = [evidence for c in chunks for evidence in _sentences_of(c)]
         unique = list({e.key: e for e in pool}.values())
         if not unique:
             return []
@@ -119,7 +119,7 @@ class Engine:
         return sorted(scored, key=lambda e: -e.relevance)
 
     def _is_relevant(self, question: Question, evidence: Evidence, weight: Callable[[str], float]) -> bool:
-        lexical = lexical_relevance(question, evidence.text, weight)
+        lexical = _lexical_in_context(question, evidence, weight)
         cosine = self.similarity(question.text, [evidence.text])[0]
         return lexical >= 0.5 or (lexical >= 0.25 and cosine >= 0.5) or cosine >= 0.65
 
@@ -192,11 +192,11 @@ class Engine:
             if sentence.supported or lenient:
                 kept.append(sentence)
         kept = kept[:MAX_ANSWER_SENTENCES]
-        lexical = {e.key: lexical_relevance(q, e.text, weight) for e in relevant}
+        lexical = {e.key: _lexical_in_context(q, e, weight) for e in relevant}
         # Conflicting values count only from sentences about what was asked (most of its terms present).
         claims = find_conflicts(q, [e for e in relevant if lexical[e.key] >= CONFLICT_MIN_LEXICAL])
         if not any(s.supported and has_answer_value(q.kind, s.text, q.terms) for s in kept):
-            if q.kind in ("quantity", "date"):  # sentences without the asked value do not answer
+            if q.kind in ("quantity", "date", "quote"):  # sentences without the asked value do not answer
                 kept = [s for s in kept if not s.supported]
             direct = self._direct_answer(q, claims[0].evidence if claims else relevant, lexical)
             if direct is not None:
@@ -232,10 +232,10 @@ class Engine:
         It must hold a value of the asked kind and most of the question's terms; with conflicting
         values, `candidates` are the sentences of the value most articles give.
         """
-        needed = DIRECT_MIN_LEXICAL if q.kind in ("quantity", "date", "person") else DIRECT_MIN_LEXICAL_OTHER
+        needed = DIRECT_MIN_LEXICAL if q.kind in ("quantity", "date", "person", "quote") else DIRECT_MIN_LEXICAL_OTHER
         fitting = [e for e in candidates
                    if lexical.get(e.key, 0.0) >= needed and not e.text.rstrip().endswith("?")
-                   and has_answer_value(q.kind, e.text, q.terms)]
+                   and has_answer_value(q.kind, e.text, q.terms) and speaker_named(q, e.text_in_context)]
         return max(fitting, key=lambda e: (round(lexical.get(e.key, 0.0), 2), e.relevance), default=None)
 
     def _answers_question(self, q: Question, sentence: CheckedSentence, weight: Callable[[str], float]) -> bool:
@@ -243,7 +243,9 @@ class Engine:
         new_terms = set(canonical_terms(sentence.text)) - set(canonical_terms(q.text))
         if not new_terms and not number_values(sentence.text) - number_values(q.text):
             return False
-        quotes = " ".join(e.text for e in sentence.evidence)
+        quotes = " ".join(e.text_in_context for e in sentence.evidence)
+        if not speaker_named(q, sentence.text + " " + quotes):
+            return False  # "What did Iraq's president say?" is not answered by a U.S. official's words
         asked_names = question_names(q.text)
         if asked_names:  # "What did Abu Ali Al-Askari say?" is not answered by a sentence about Ali Shamkhani
             present = _names_in(sentence.text + " " + quotes)
@@ -252,6 +254,29 @@ class Engine:
         lexical = lexical_relevance(q, sentence.text + " " + quotes, weight)
         cosine = self.similarity(q.text, [sentence.text])[0]
         return lexical >= 0.4 or (lexical >= 0.25 and cosine >= 0.5)
+
+
+def _lexical_in_context(q: Question, evidence: Evidence, weight: Callable[[str], float]) -> float:
+    """How much of the question a sentence covers, reading "he" as whom the context names; the context's
+    other words count at a discount (the sentence before may set the scene: "He appeared on television.")."""
+    own = lexical_relevance(q, evidence.text_with_referents, weight)
+    if not evidence.context:
+        return own
+    return max(own, CONTEXT_DISCOUNT * lexical_relevance(q, evidence.text_in_context, weight))
+
+
+def _sentences_of(chunk: StoredChunk) -> list[Evidence]:
+    """The chunk's sentences as evidence; one that says "he" or "they" carries the two before it and
+    the title as context, so that "...," he said." can answer a question that names him."""
+    sentences = chunk.sentence_texts()
+    out = []
+    for i, (start, end, text) in enumerate(sentences):
+        if has_pronoun(text):
+            context = " ".join([chunk.title, *(t for _, _, t in sentences[max(0, i - 2) : i])])
+        else:  # the sentence before may set the scene ("Earlier on Friday, ...")
+            context = sentences[i - 1][2] if i else ""
+        out.append(Evidence(chunk.source, chunk.title, chunk.article_id, start, end, text, context=context))
+    return out
 
 
 def _draft_is_complete(text: str) -> bool:

@@ -96,7 +96,7 @@ STOPWORDS = frozenset(
     nor will would can could should may might must shall just also very more most much many some
     any all each both few other such own same too only which who whom whose what when where why how
     said says say told according while during up down out off again further once per via mr mrs ms
-    s t al el""".split()  # noqa: SIM905
+    s t al el against among upon toward towards through""".split()  # noqa: SIM905
 )
 
 NEGATIONS = frozenset({"not", "no", "never", "neither", "nor", "none", "nobody", "nothing", "without",

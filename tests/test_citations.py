@@ -127,3 +127,28 @@ def test_told_answers_a_question_about_speaking() -> None:
     claim = "The two Iraqi officials spoke to The Associated Press."
     quote = "Two Iraqi officials told The Associated Press that seven of al-Kadhimi's security guards were injured."
     assert check_support(claim, [quote], question="Which news agency did the two Iraqi officials speak to?").ok
+
+
+def test_quote_questions_name_their_speaker() -> None:
+    from assistant.citations import has_answer_value, speaker_named
+
+    question = analyse_question("How did the U.S. State Department describe the attack?")
+    assert question.kind == "quote" and set(question.speaker) == {"usa", "department"}
+    president = analyse_question("What did Iraq's president say about the attack?")
+    assert not speaker_named(president, '"We are in close touch with the Iraqi security forces," Ned Price said.')
+    kadhimi = analyse_question("What did Al-Kadhimi say on television about the attack?")
+    assert speaker_named(kadhimi, "Mustafa Al-Kadhimi appeared on television. \"Cowardly attacks,\" he said.")
+    assert has_answer_value("quote", '"Cowardly rocket and drone attacks don\'t build homelands," he said.')
+    assert has_answer_value("quote", "The government said the drones tried to hit al-Kadhimi's home.")
+    assert not has_answer_value("quote", "The US State Department condemned the attack and offered assistance.")
+
+
+def test_a_count_must_be_of_the_counted_thing() -> None:
+    from assistant.citations import answer_values
+
+    embassies = analyse_question("How many embassies are in the Green Zone?")
+    rockets = "Three Katyusha rockets landed near the U.S. embassy in Baghdad on November 1."
+    assert answer_values("quantity", rockets, embassies.counted) == []
+    guards = analyse_question("How many guards were injured?")
+    assert answer_values("quantity", GUARDS_SEVERAL.text, guards.counted) == ["several"]
+    assert answer_values("quantity", GUARDS_7.text, guards.counted) == ["seven"]

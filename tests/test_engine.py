@@ -85,6 +85,31 @@ def test_seed_questions_accuracy_abstention_and_verbatim_citations(embedded_engi
         assert_verified(answer)
 
 
+# Each needs one piece of question analysis: a quote question with its speaker named only by "he" in the
+# sentence before; "they" for the militia supporters; the scene ("on Friday") set by the sentence before;
+# "told" for "speak to"; "on what date" as a date question with "held" not required in the source.
+PARAPHRASED = [
+    ("What did Al-Kadhimi say on television about the attack?", "don’t build homelands"),
+    ("How did militia supporters describe the early election results?", "manipulation"),
+    ("What did the security forces use against demonstrators on Friday?", "tear gas"),
+    ("Which news agency did the two Iraqi officials speak to?", "Associated Press"),
+    ("On what date was Iraq's parliamentary election held?", "October 10"),
+]
+# Words of someone the articles never quote; a count of something the articles never count.
+NOT_IN_THE_ARTICLES = ["What did Iraq's president say about the attack?", "How many embassies are in the Green Zone?"]
+
+
+@pytest.mark.slow
+def test_paraphrased_questions_are_answered_and_near_misses_abstain(embedded_engine: Engine) -> None:
+    for question, gold in PARAPHRASED:
+        answer = embedded_engine.ask(question)
+        assert not answer.abstained and gold.lower() in answer.answer.lower(), (question, answer.answer)
+        assert_verified(answer)
+    for question in NOT_IN_THE_ARTICLES:
+        answer = embedded_engine.ask(question)
+        assert answer.abstained, (question, answer.answer)
+
+
 @pytest.mark.slow
 def test_date_conflict_is_reported(embedded_engine: Engine) -> None:
     answer = embedded_engine.ask("When did the attack happen?")
