@@ -48,7 +48,9 @@ class Baseline:
     def __init__(self, retriever: Any, llm: Any, meter: TokenMeter | None = None) -> None:
         from llama_index.core.query_engine import CitationQueryEngine
 
-        self.engine = CitationQueryEngine(retriever=retriever, llm=llm)
+        from assistant.llamaindex_adapters import as_llm, as_retriever
+
+        self.engine = CitationQueryEngine(retriever=as_retriever(retriever), llm=as_llm(llm))
         self.meter = meter
 
     def ask(self, question: str) -> SystemAnswer:

@@ -8,8 +8,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from llama_index.core.base.llms.types import ChatMessage, MessageRole
-
 from assistant import prompts
 from assistant.citations import (
     ABSTAIN_TEXT,
@@ -35,7 +33,7 @@ from assistant.citations import (
 )
 from assistant.config import MAX_QUESTION_CHARS, Settings
 from assistant.errors import UserError
-from assistant.models import translate_llm_error
+from assistant.models import chat_messages, translate_llm_error
 from assistant.store import StoredChunk
 from assistant.text import number_values
 
@@ -126,11 +124,8 @@ class Engine:
     def draft(self, question: str, sources: Sequence[Evidence], on_token: Callable[[str], None] | None) -> str:
         """The model's answer to the question from the numbered sources, streamed to `on_token`."""
         numbered = "\n".join(f"[{i}] {e.text}" for i, e in enumerate(sources, 1))
-        messages = [
-            ChatMessage(role=MessageRole.SYSTEM, content=prompts.load("system")),
-            ChatMessage(role=MessageRole.USER,
-                        content=prompts.load("answer").format(sources=numbered, question=question)),
-        ]
+        messages = chat_messages(self.llm, prompts.load("system"),
+                                 prompts.load("answer").format(sources=numbered, question=question))
         text = ""
         stream = self.llm.stream_chat(messages)
         try:

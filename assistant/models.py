@@ -1,28 +1,20 @@
-"""Factories for the embedding model and the LLM, as LlamaIndex objects; heavy imports happen on first use."""
+"""Factories for the embedding model and the LLM; heavy imports (onnxruntime, llama.cpp, LlamaIndex) on first use.
+
+The embedded path (MiniLM on ONNX, a GGUF through llama.cpp) never imports LlamaIndex, so `ask` starts
+fast; `assistant.llamaindex_adapters` wraps these objects as LlamaIndex classes where LlamaIndex needs them, and
+the OpenAI providers are LlamaIndex's own LLM classes.
+"""
 
 from __future__ import annotations
 
 import os
+import sys
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-
-from llama_index.core.base.embeddings.base import BaseEmbedding
-from llama_index.core.base.llms.types import (
-    ChatMessage,
-    ChatResponse,
-    ChatResponseGen,
-    CompletionResponse,
-    CompletionResponseGen,
-    LLMMetadata,
-    MessageRole,
-)
-from llama_index.core.llms.callbacks import llm_chat_callback, llm_completion_callback
-from llama_index.core.llms.custom import CustomLLM
-from llama_index.core.llms.llm import LLM
-from pydantic import PrivateAttr
 
 from assistant.config import EMBEDDED_MODEL, Settings
 from assistant.errors import UserError
@@ -60,7 +52,29 @@ def count_minilm_tokens(text: str) -> int:
     return len(_minilm_tokenizer().encode(text, add_special_tokens=False).ids)
 
 
-class MiniLMEmbedding(BaseEmbedding):
+class Embedding:
+    """The embedding interface the project uses (the same method names as LlamaIndex's `BaseEmbedding`)."""
+
+    model_name: str = ""
+    embed_batch_size: int = 32
+
+    def get_text_embedding_batch(self, texts: list[str], **kwargs: Any) -> list[list[float]]:
+        out: list[list[float]] = []
+        for start in range(0, len(texts), self.embed_batch_size):
+            out.extend(self._embed(texts[start : start + self.embed_batch_size]))
+        return out
+
+    def get_text_embedding(self, text: str) -> list[float]:
+        return self._embed([text])[0]
+
+    def get_query_embedding(self, query: str) -> list[float]:
+        return self._embed([query])[0]
+
+    def _embed(self, texts: list[str]) -> list[list[float]]:
+        raise NotImplementedError
+
+
+class MiniLMEmbedding(Embedding):
     """all-MiniLM-L6-v2 from its bundled folder, offline, normalized 384-d vectors.
 
     `backend="auto"` runs the cached ONNX export on onnxruntime (no torch import; exported once, with
@@ -68,11 +82,14 @@ class MiniLMEmbedding(BaseEmbedding):
     Both give the same vectors (to about 1e-7).
     """
 
-    model_name: str = "all-MiniLM-L6-v2"
-    backend: str = "auto"
-    _model: Any = PrivateAttr(default=None)
-    _onnx: bool = PrivateAttr(default=False)
-    _lock: Any = PrivateAttr(default_factory=threading.Lock)
+    model_name = "all-MiniLM-L6-v2"
+
+    def __init__(self, backend: str = "auto", embed_batch_size: int = 32) -> None:
+        self.backend = backend
+        self.embed_batch_size = embed_batch_size
+        self._model: Any = None
+        self._onnx = False
+        self._lock = threading.Lock()
 
     def _load(self) -> Any:
         with self._lock:
@@ -103,50 +120,28 @@ class MiniLMEmbedding(BaseEmbedding):
                 self._model = SentenceTransformer(str(minilm_path()), device="cpu")
             return self._model
 
-    def _encode(self, texts: list[str]) -> list[list[float]]:
+    def _embed(self, texts: list[str]) -> list[list[float]]:
         model = self._load()
         if self._onnx:
             return list(model.encode(texts).tolist())
         vectors = model.encode(texts, batch_size=32, normalize_embeddings=True, show_progress_bar=False)
         return [list(map(float, v)) for v in vectors]
 
-    def _get_query_embedding(self, query: str) -> list[float]:
-        return self._encode([query])[0]
 
-    def _get_text_embedding(self, text: str) -> list[float]:
-        return self._encode([text])[0]
-
-    def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
-        return self._encode(texts)
-
-    async def _aget_query_embedding(self, query: str) -> list[float]:
-        return self._get_query_embedding(query)
-
-
-class OpenAIEmbedding(BaseEmbedding):
+class OpenAIEmbedding(Embedding):
     """OpenAI (or compatible) embeddings through the `openai` client."""
 
-    _client: Any = PrivateAttr(default=None)
-
-    def __init__(self, model: str, client: Any) -> None:
-        super().__init__(model_name=model)
+    def __init__(self, model: str, client: Any, embed_batch_size: int = 100) -> None:
+        self.model_name = model
+        self.embed_batch_size = embed_batch_size
         self._client = client
 
-    def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
+    def _embed(self, texts: list[str]) -> list[list[float]]:
         response = _call_openai(lambda: self._client.embeddings.create(model=self.model_name, input=texts))
         return [list(item.embedding) for item in response.data]
 
-    def _get_query_embedding(self, query: str) -> list[float]:
-        return self._get_text_embeddings([query])[0]
 
-    def _get_text_embedding(self, text: str) -> list[float]:
-        return self._get_text_embeddings([text])[0]
-
-    async def _aget_query_embedding(self, query: str) -> list[float]:
-        return self._get_query_embedding(query)
-
-
-def embedding_model(settings: Settings) -> BaseEmbedding:
+def embedding_model(settings: Settings) -> Embedding:
     """The embedding model the settings choose (bundled MiniLM by default)."""
     if settings.embedding == "openai":
         return OpenAIEmbedding(settings.openai_embedding_model, _openai_client(settings))
@@ -156,7 +151,7 @@ def embedding_model(settings: Settings) -> BaseEmbedding:
 @lru_cache(maxsize=1)
 def _shared_minilm() -> MiniLMEmbedding:
     # ASSISTANT_MINILM_BACKEND=torch|onnx forces a backend (benchmarks compare them); default: ONNX, else torch.
-    return MiniLMEmbedding(embed_batch_size=32, backend=os.environ.get("ASSISTANT_MINILM_BACKEND", "auto"))
+    return MiniLMEmbedding(backend=os.environ.get("ASSISTANT_MINILM_BACKEND", "auto"), embed_batch_size=32)
 
 
 def embedding_name(settings: Settings) -> str:
@@ -178,21 +173,43 @@ def smollm2_path() -> Path:
     return path
 
 
-class LlamaCppLLM(CustomLLM):
-    """A local GGUF model through llama-cpp-python, using the chat template stored in the GGUF."""
+@dataclass
+class Message:
+    """One chat message; what the engine sends to a model that is not a LlamaIndex LLM."""
 
-    model_path: str
-    model_label: str
-    context_window: int = 2048
-    max_tokens: int = 256
-    temperature: float = 0.0
-    _llama: Any = PrivateAttr(default=None)
-    _lock: Any = PrivateAttr(default_factory=threading.Lock)
+    role: str
+    content: str
 
-    @property
-    def metadata(self) -> LLMMetadata:
-        return LLMMetadata(context_window=self.context_window, num_output=self.max_tokens, is_chat_model=True,
-                           model_name=self.model_label)
+
+@dataclass
+class ChatDelta:
+    """One streamed piece of a reply (`delta`) and the reply so far (`text`)."""
+
+    delta: str
+    text: str
+
+
+@dataclass
+class Completion:
+    text: str
+
+
+class LlamaCppLLM:
+    """A local GGUF model through llama-cpp-python, using the chat template stored in the GGUF.
+
+    Not a LlamaIndex class, so the embedded path never imports LlamaIndex: `assistant.llamaindex_adapters.as_llm`
+    wraps it for LlamaIndex's query engines.
+    """
+
+    def __init__(self, model_path: str, model_label: str, context_window: int = 2048, max_tokens: int = 256,
+                 temperature: float = 0.0) -> None:
+        self.model_path = model_path
+        self.model_label = model_label
+        self.context_window = context_window
+        self.max_tokens = max_tokens
+        self.temperature = temperature
+        self._llama: Any = None
+        self._lock = threading.Lock()
 
     def _load(self) -> Any:
         if self._llama is None:
@@ -208,20 +225,16 @@ class LlamaCppLLM(CustomLLM):
         return self._llama
 
     @staticmethod
-    def _messages(messages: Sequence[ChatMessage]) -> list[dict[str, str]]:
-        return [{"role": m.role.value, "content": m.content or ""} for m in messages]
+    def _messages(messages: Sequence[Any]) -> list[dict[str, str]]:
+        """Plain or LlamaIndex messages as llama.cpp's dicts."""
+        return [{"role": str(getattr(m.role, "value", m.role)), "content": m.content or ""} for m in messages]
 
-    @llm_chat_callback()
-    def chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
-        text = "".join(r.delta or "" for r in self.stream_chat(messages, **kwargs))
-        return ChatResponse(message=ChatMessage(role=MessageRole.ASSISTANT, content=text))
-
-    @llm_chat_callback()
-    def stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
+    def stream_chat(self, messages: Sequence[Any], **kwargs: Any) -> Iterator[ChatDelta]:
+        """The reply, streamed."""
         llama = self._load()
         max_tokens = int(kwargs.get("max_tokens", self.max_tokens))
 
-        def gen() -> ChatResponseGen:
+        def gen() -> Iterator[ChatDelta]:
             with self._lock:  # one llama.cpp context serves one request at a time
                 text = ""
                 for part in llama.create_chat_completion(messages=self._messages(messages), stream=True,
@@ -229,22 +242,25 @@ class LlamaCppLLM(CustomLLM):
                     delta = part["choices"][0]["delta"].get("content") or ""
                     if delta:
                         text += delta
-                        yield ChatResponse(message=ChatMessage(role=MessageRole.ASSISTANT, content=text), delta=delta)
+                        yield ChatDelta(delta, text)
 
         return gen()
 
-    @llm_completion_callback()
-    def complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponse:
-        response = self.chat([ChatMessage(role=MessageRole.USER, content=prompt)], **kwargs)
-        return CompletionResponse(text=response.message.content or "")
+    def chat_text(self, messages: Sequence[Any], **kwargs: Any) -> str:
+        return "".join(part.delta for part in self.stream_chat(messages, **kwargs))
 
-    @llm_completion_callback()
-    def stream_complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponseGen:
-        def gen() -> CompletionResponseGen:
-            for r in self.stream_chat([ChatMessage(role=MessageRole.USER, content=prompt)], **kwargs):
-                yield CompletionResponse(text=r.message.content or "", delta=r.delta)
+    def complete(self, prompt: str, **kwargs: Any) -> Completion:
+        return Completion(self.chat_text([Message("user", prompt)], **kwargs))
 
-        return gen()
+
+def chat_messages(llm: Any, system: str, user: str) -> list[Any]:
+    """A system and a user message in the form `llm` takes: LlamaIndex's `ChatMessage` for a LlamaIndex LLM."""
+    llms_module = sys.modules.get("llama_index.core.llms.llm")  # loaded if `llm` can be a LlamaIndex LLM at all
+    if llms_module is not None and isinstance(llm, llms_module.LLM):
+        from llama_index.core.base.llms.types import ChatMessage, MessageRole
+
+        return [ChatMessage(role=MessageRole.SYSTEM, content=system), ChatMessage(role=MessageRole.USER, content=user)]
+    return [Message("system", system), Message("user", user)]
 
 
 def _openai_client(settings: Settings) -> Any:
@@ -257,8 +273,9 @@ def _openai_client(settings: Settings) -> Any:
                          timeout=settings.request_timeout, max_retries=MAX_RETRIES)
 
 
-def llm_for(settings: Settings, model: str | None = None) -> LLM:
-    """The LLM for a model name: `smollm2`, a `.gguf` path, or a name served by OpenAI or `OPENAI_BASE_URL`."""
+def llm_for(settings: Settings, model: str | None = None) -> Any:
+    """The LLM for a model name: `smollm2`, a `.gguf` path (both `LlamaCppLLM`), or a name served by OpenAI or
+    `OPENAI_BASE_URL` (LlamaIndex's `OpenAI` / `OpenAILike`)."""
     name = model or settings.effective_model
     if name == EMBEDDED_MODEL:
         return LlamaCppLLM(model_path=str(smollm2_path()), model_label=EMBEDDED_MODEL,
@@ -287,7 +304,7 @@ def llm_for(settings: Settings, model: str | None = None) -> LLM:
                   timeout=settings.request_timeout, max_retries=MAX_RETRIES)
 
 
-def model_label(llm: LLM) -> str:
+def model_label(llm: Any) -> str:
     return str(getattr(llm, "model_label", None) or llm.metadata.model_name)
 
 

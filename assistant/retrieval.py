@@ -10,10 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from llama_index.core.base.base_retriever import BaseRetriever
-from llama_index.core.base.embeddings.base import BaseEmbedding
-from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
-
+from assistant.models import Embedding
 from assistant.store import Store, StoredChunk
 from assistant.text import STOPWORDS, words
 
@@ -107,12 +104,14 @@ def _helper_threads() -> ThreadPoolExecutor:
     return ThreadPoolExecutor(max_workers=2, thread_name_prefix="keyword-search")
 
 
-class HybridRetriever(BaseRetriever):
-    """Dense (Chroma) and keyword (BM25) results fused by reciprocal rank, as a LlamaIndex retriever."""
+class HybridRetriever:
+    """Dense (Chroma) and keyword (BM25) results fused by reciprocal rank.
 
-    def __init__(self, store: Store, embed_model: BaseEmbedding, keyword_index: KeywordIndex, top_k: int = 6,
+    `assistant.llamaindex_adapters.as_retriever` makes it a LlamaIndex retriever.
+    """
+
+    def __init__(self, store: Store, embed_model: Embedding, keyword_index: KeywordIndex, top_k: int = 6,
                  candidates: int = 30) -> None:
-        super().__init__()
         self.store = store
         self.embed_model = embed_model
         self.keyword_index = keyword_index
@@ -139,16 +138,8 @@ class HybridRetriever(BaseRetriever):
         known.update({c.chunk_id: c for c in self.store.get_chunks(chunk_ids=missing)})
         return [StoredChunk(**{**known[c].__dict__, "score": scores[c]}) for c in best if c in known]
 
-    def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
-        nodes = []
-        for chunk in self.retrieve_chunks(query_bundle.query_str):
-            node = TextNode(id_=chunk.chunk_id, text=chunk.text,
-                            metadata={"source": chunk.source, "title": chunk.title})
-            nodes.append(NodeWithScore(node=node, score=chunk.score))
-        return nodes
 
-
-def build_retriever(store: Store, embed_model: BaseEmbedding, index_folder: Path, top_k: int,
+def build_retriever(store: Store, embed_model: Embedding, index_folder: Path, top_k: int,
                     **kwargs: Any) -> HybridRetriever:
     """The project's retriever over `store`."""
     return HybridRetriever(store, embed_model, KeywordIndex(index_folder, store), top_k=top_k, **kwargs)

@@ -35,6 +35,39 @@ def test_help_imports_no_heavy_module() -> None:
     assert json.loads(done.stdout.strip().splitlines()[-1]) == []
 
 
+@pytest.mark.slow
+def test_ask_on_the_embedded_model_never_imports_llama_index_or_torch(seeded_home: Path) -> None:
+    """LlamaIndex costs 1-3 s to import: the embedded `ask` path must not pay for it (nor for torch)."""
+    import os
+
+    code = (
+        "import json, sys\n"
+        "sys.argv = ['assistant', 'ask', '--json', 'How many guards were injured?']\n"
+        "from assistant.cli import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        f"print(json.dumps(sorted(m for m in {HEAVY!r} if m in sys.modules)))\n"
+    )
+    env = {**os.environ, "ASSISTANT_HOME": str(seeded_home)}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env,
+                          timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    answer_line, modules_line = done.stdout.strip().splitlines()[-2:]
+    assert "seven" in json.loads(answer_line)["answer"].lower()
+    assert json.loads(modules_line) == ["chromadb", "llama_cpp", "onnxruntime"]
+
+
+@pytest.mark.slow
+def test_the_baseline_runs_llamaindex_on_our_retriever_and_local_model(seeded_session) -> None:  # type: ignore[no-untyped-def]
+    """The adapters let LlamaIndex's CitationQueryEngine use the hybrid retriever and the GGUF model."""
+    from assistant.baseline import Baseline
+    from assistant.models import LlamaCppLLM, smollm2_path
+
+    llm = LlamaCppLLM(model_path=str(smollm2_path()), model_label="smollm2", max_tokens=24)
+    answer = Baseline(seeded_session.retriever, llm).ask("How many guards were injured?")
+    assert answer.error is None and answer.answer
+    assert any(source.endswith("004_080663b71aaf09f0.txt") for source in answer.retrieved)
+
+
 def _vectors(count: int, seed: int) -> list[list[float]]:
     rng = np.random.default_rng(seed)
     vectors = rng.standard_normal((count, 384)).astype(np.float32)
