@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import bisect
 import errno
 import hashlib
 import html
+import itertools
 import re
 import stat
 from collections.abc import Callable, Iterator
@@ -21,6 +23,7 @@ from assistant.text import Span, sentence_spans
 ARTICLE_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
 MAX_FILE_BYTES = 20 * 1024 * 1024
 CHUNK_HARD_LIMIT = 256  # all-MiniLM-L6-v2 truncates past 256 word-pieces
+BATCH_CHUNKS = 1024  # chunks embedded and written together (from as many articles as it takes)
 
 _READ_MORE = re.compile(r"^\s*(?:READ MORE|Read more|ALSO READ|Also read|RELATED|Related)\b\s*:?", re.UNICODE)
 _BOILERPLATE_LINE = re.compile(
@@ -433,14 +436,17 @@ def ingest_paths(
     prune: bool = False,
     warn: Callable[[str], None] = lambda message: None,
     progress: Callable[[int, int, str], None] = lambda done, total, name: None,
+    batch_chunks: int = BATCH_CHUNKS,
 ) -> IngestReport:
     """Ingest article files into the store; unchanged files are skipped, changed ones replaced.
 
+    Chunks of several articles are embedded together and written with one `Store.write_articles` call per
+    batch of about `batch_chunks` chunks; batch N is written on a helper thread while batch N+1 is embedded.
     One ingest at a time writes to a store: others wait on an inter-process lock (see `assistant.locking`).
     """
     files = list(dict.fromkeys(_resolve(p) for p in find_articles(paths)))
     with ingest_lock(lock_path(data_home(), str(getattr(store, "identity", "store"))), warn):
-        return _ingest_files(files, store, embed_model, chunk_tokens, prune, warn, progress)
+        return _ingest_files(files, store, embed_model, chunk_tokens, prune, warn, progress, max(1, batch_chunks))
 
 
 def _resolve(path: Path) -> Path:
@@ -452,6 +458,86 @@ def _resolve(path: Path) -> Path:
         return path.absolute()
 
 
+Batch = list[tuple[Article, list[Chunk]]]
+
+
+class _StoredTexts:
+    """Which article holds which text (by sha256): the store's state at the start, plus every article queued
+    since, so that the unchanged and duplicate checks need no store lookup per file."""
+
+    def __init__(self, stored: list[Any]) -> None:
+        self.sha_of: dict[str, str] = {}
+        self.holders: dict[str, dict[str, str]] = {}  # sha256 -> {article id: source}, in the store's order
+        for article in stored:
+            self.record(article.article_id, article.sha256, article.source)
+
+    def twin(self, article: Article) -> str | None:
+        """The source of another article holding the same text, if any."""
+        return next((s for i, s in self.holders.get(article.sha256, {}).items() if i != article.article_id), None)
+
+    def record(self, article_id: str, sha256: str, source: str) -> None:
+        old = self.sha_of.get(article_id)
+        if old is not None:
+            self.holders.get(old, {}).pop(article_id, None)
+        self.sha_of[article_id] = sha256
+        self.holders.setdefault(sha256, {})[article_id] = source
+
+
+class _Writer:
+    """Writes batches on one helper thread, one at a time and in order, so that writing batch N overlaps
+    embedding batch N+1. A failed write is raised by the next `submit` or by `wait`."""
+
+    def __init__(self, store: Any, report: IngestReport) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.store, self.report = store, report
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-writer")
+        self.running: Any = None  # (future, batch) of the write in progress
+
+    def submit(self, batch: Batch, vectors: Any) -> None:
+        self.wait()
+        items, start = [], 0
+        for article, chunks in batch:
+            items.append((article, chunks, vectors[start : start + len(chunks)]))
+            start += len(chunks)
+        self.running = (self.pool.submit(self.store.write_articles, items), batch)
+
+    def wait(self) -> None:
+        """Wait for the write in progress; count its articles as ingested once it has committed them."""
+        if self.running is None:
+            return
+        future, batch = self.running
+        self.running = None
+        future.result()
+        self.report.ingested.extend(article.source for article, _ in batch)
+        self.report.chunks += sum(len(chunks) for _, chunks in batch)
+
+    def close(self) -> None:
+        """Never leave a write running (the caller releases the ingest lock next)."""
+        self.pool.shutdown(wait=True)
+
+
+def _embed(embed_model: Any, texts: list[str], progress: Callable[[int], None]) -> Any:
+    """Vectors of `texts` in order, as one float32 array.
+
+    Texts go to the model longest first, as `OnnxMiniLM.encode` orders them, so that each of its batches holds
+    texts of similar length (less padding); `progress` gets the number of texts embedded so far.
+    """
+    import numpy as np
+
+    order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+    step = max(1, int(getattr(embed_model, "embed_batch_size", 32) or 32))
+    out: Any = None
+    for start in range(0, len(order), step):
+        index = order[start : start + step]
+        vectors = np.asarray(embed_model.get_text_embedding_batch([texts[i] for i in index]), dtype=np.float32)
+        if out is None:
+            out = np.zeros((len(texts), vectors.shape[1]), dtype=np.float32)
+        out[index] = vectors
+        progress(start + len(index))
+    return out
+
+
 def _ingest_files(
     files: list[Path],
     store: Any,
@@ -460,40 +546,74 @@ def _ingest_files(
     prune: bool,
     warn: Callable[[str], None],
     progress: Callable[[int, int, str], None],
+    batch_chunks: int = BATCH_CHUNKS,
 ) -> IngestReport:
-    """`ingest_paths` once the files are known and this process holds the store's ingest lock."""
+    """`ingest_paths` once the files are known and this process holds the store's ingest lock.
+
+    Each batch is written by `Store.write_articles`: all its chunks, then its article records (the commit
+    point), so a kill at any moment leaves whole articles, and at most orphan chunks that the next run removes.
+    The progress count is of files dealt with: skipped or unchanged ones at once, the others as they are embedded.
+    """
     from assistant.models import count_minilm_tokens
 
     report = IngestReport()
     store.remove_orphan_chunks()
-    known = {a.article_id: a for a in store.list_articles()}
-    for done, path in enumerate(files):
-        progress(done, len(files), path.name)
-        source = str(path)
-        try:
-            article = read_article(path)
-        except UserError as exc:
-            report.skipped.append((source, str(exc)))
-            warn(f"skipped {path}: {exc}")
-            continue
-        stored = known.get(article.article_id)
-        if stored is not None and stored.sha256 == article.sha256:
-            report.unchanged.append(source)
-            continue
-        if not article.sentences:
-            report.skipped.append((source, "no text"))
-            warn(f"skipped {path}: no text")
-            continue
-        twins = [a for a in store.find_by_sha(article.sha256) if a.article_id != article.article_id]
-        if twins:
-            report.skipped.append((source, f"same text as {twins[0].source}"))
-            warn(f"skipped {path}: same text as {twins[0].source}")
-            continue
-        chunks = chunk_article(article, count_minilm_tokens, chunk_tokens)
-        vectors = embed_model.get_text_embedding_batch([c.text(article.text) for c in chunks])
-        store.write_article(article, chunks, vectors)
-        report.ingested.append(source)
-        report.chunks += len(chunks)
+    texts = _StoredTexts(store.list_articles())
+    writer = _Writer(store, report)
+    batch: Batch = []
+    size = handled = 0
+
+    def flush() -> None:
+        nonlocal batch, size, handled
+        chunk_texts = [c.text(article.text) for article, chunks in batch for c in chunks]
+        ends = list(itertools.accumulate(len(chunks) for _, chunks in batch))  # chunks up to each article
+
+        def embedded(count: int) -> None:  # about as many articles done as their share of the chunks
+            done = bisect.bisect_left(ends, count * ends[-1] // len(chunk_texts))
+            progress(handled + done, len(files), Path(batch[min(done, len(batch) - 1)][0].source).name)
+
+        vectors = _embed(embed_model, chunk_texts, embedded)
+        writer.submit(batch, vectors)
+        handled += len(batch)
+        batch, size = [], 0
+
+    try:
+        for path in files:
+            progress(handled, len(files), path.name)
+            source = str(path)
+            try:
+                article = read_article(path)
+            except UserError as exc:
+                report.skipped.append((source, str(exc)))
+                warn(f"skipped {path}: {exc}")
+                handled += 1
+                continue
+            if texts.sha_of.get(article.article_id) == article.sha256:
+                report.unchanged.append(source)
+                handled += 1
+                continue
+            if not article.sentences:
+                report.skipped.append((source, "no text"))
+                warn(f"skipped {path}: no text")
+                handled += 1
+                continue
+            twin = texts.twin(article)
+            if twin is not None:
+                report.skipped.append((source, f"same text as {twin}"))
+                warn(f"skipped {path}: same text as {twin}")
+                handled += 1
+                continue
+            texts.record(article.article_id, article.sha256, article.source)
+            chunks = chunk_article(article, count_minilm_tokens, chunk_tokens)
+            batch.append((article, chunks))
+            size += len(chunks)
+            if size >= batch_chunks:
+                flush()
+        if batch:
+            flush()
+        writer.wait()
+    finally:
+        writer.close()
     progress(len(files), len(files), "")
     if prune:
         gone = [a for a in store.list_articles() if not Path(a.source).exists()]

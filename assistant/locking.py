@@ -1,4 +1,5 @@
-"""An inter-process lock so that only one ingest writes to a store at a time (readers never take it)."""
+"""Inter-process locks: only one ingest writes to a store at a time (readers never take that lock), and only one
+process at a time opens (and on first use creates) an embedded Chroma database."""
 
 from __future__ import annotations
 
@@ -24,6 +25,13 @@ def ingest_lock(path: Path, warn: Callable[[str], None] = lambda message: None) 
 
     The kernel releases the lock when the holder exits, even on `kill -9`, so a stale lock file is harmless.
     """
+    with file_lock(path, lambda: warn("another ingest is writing to this store: waiting for it to finish")):
+        yield
+
+
+@contextlib.contextmanager
+def file_lock(path: Path, on_wait: Callable[[], None] = lambda: None) -> Iterator[None]:
+    """An exclusive `flock` on `path` (created if needed); `on_wait` is called once if another process holds it."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
@@ -33,7 +41,7 @@ def ingest_lock(path: Path, warn: Callable[[str], None] = lambda message: None) 
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            warn("another ingest is writing to this store: waiting for it to finish")
+            on_wait()
             fcntl.flock(fd, fcntl.LOCK_EX)
         yield
     finally:

@@ -21,12 +21,16 @@ from urllib.parse import urlparse
 
 from assistant.config import Settings
 from assistant.errors import UserError
+from assistant.locking import file_lock
 
 if TYPE_CHECKING:
+    import numpy as np
     from chromadb.api import ClientAPI
     from chromadb.api.models.Collection import Collection
 
     from assistant.ingest import Article, Chunk
+
+    Vectors = list[list[float]] | np.ndarray  # one row per chunk
 
 
 @dataclass(frozen=True)
@@ -85,7 +89,10 @@ def connect(settings: Settings) -> ClientAPI:
             raise UserError(f"cannot reach the Chroma server at {settings.chroma_url} ({type(exc).__name__})") from None
         return client
     settings.chroma_path.mkdir(parents=True, exist_ok=True)
-    return chromadb.PersistentClient(path=str(settings.chroma_path), settings=_chroma_settings())
+    # Chroma creates its tables when it first opens a folder; two processes doing that at once make one fail
+    # ("table collections already exists"), so opening is one process at a time (a few ms when nobody waits).
+    with file_lock(settings.home / "locks" / "chroma-open.lock"):
+        return chromadb.PersistentClient(path=str(settings.chroma_path), settings=_chroma_settings())
 
 
 class Store:
@@ -221,15 +228,16 @@ class Store:
 
     # Writing ---------------------------------------------------------------------------------
 
-    def write_article(self, article: Article, chunks: list[Chunk], embeddings: list[list[float]]) -> None:
+    def write_article(self, article: Article, chunks: list[Chunk], embeddings: Vectors) -> None:
         """Replace an article's chunks, then record the article: the record is the commit point."""
         self.write_articles([(article, chunks, embeddings)])
 
-    def write_articles(self, items: list[tuple[Article, list[Chunk], list[list[float]]]]) -> None:
+    def write_articles(self, items: list[tuple[Article, list[Chunk], Vectors]]) -> None:
         """`write_article` for several articles with one Chroma call per step instead of one per article.
 
         All chunks go in before any article record, so each record still commits only complete articles;
         at ~40 ms per Chroma write on this hardware, batching is most of the cost of ingestion outside embedding.
+        Embeddings are lists of floats or rows of a numpy array (one per chunk).
         """
         from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
 
@@ -248,7 +256,7 @@ class Store:
                     "sha256": article.sha256,
                 }
                 node = TextNode(
-                    id_=chunk.chunk_id, text=chunk.text(article.text), metadata=metadata, embedding=vector,
+                    id_=chunk.chunk_id, text=chunk.text(article.text), metadata=metadata, embedding=_floats(vector),
                     excluded_llm_metadata_keys=["sentences", "start", "end", "chunk", "sha256"],
                     excluded_embed_metadata_keys=list(metadata),
                     relationships={NodeRelationship.SOURCE: RelatedNodeInfo(node_id=article.article_id)},
@@ -299,13 +307,18 @@ class Store:
         self.articles.modify(metadata=metadata)
 
 
-def _normalized_mean(vectors: list[list[float]]) -> list[float]:
-    if not vectors:
+def _floats(vector: Any) -> list[float]:
+    return vector.tolist() if hasattr(vector, "tolist") else [float(x) for x in vector]
+
+
+def _normalized_mean(vectors: Vectors) -> list[float]:
+    import numpy as np
+
+    if len(vectors) == 0:
         return [0.0]
-    dim = len(vectors[0])
-    sums = [sum(v[i] for v in vectors) for i in range(dim)]
-    norm = sum(x * x for x in sums) ** 0.5 or 1.0
-    return [x / norm for x in sums]
+    sums = np.asarray(vectors, dtype=np.float64).sum(axis=0)
+    norm = float(np.sqrt(sums @ sums)) or 1.0
+    return (sums / norm).tolist()
 
 
 def open_store(settings: Settings, embedding_name: str) -> Store:

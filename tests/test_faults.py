@@ -135,7 +135,7 @@ from pathlib import Path
 from chromadb.api.models.Collection import Collection
 from assistant import store as store_module
 
-point, after, folder = sys.argv[1], int(sys.argv[2]), Path(sys.argv[3])
+point, after, folder, batch = sys.argv[1], int(sys.argv[2]), Path(sys.argv[3]), int(sys.argv[4])
 seen = {"n": 0}
 
 def die() -> None:
@@ -170,7 +170,7 @@ from assistant.engine import open_session
 from assistant.ingest import ingest_paths
 
 session = open_session(load_settings())
-ingest_paths([folder], session.store, session.embed_model, session.settings.chunk_tokens)
+ingest_paths([folder], session.store, session.embed_model, session.settings.chunk_tokens, batch_chunks=batch)
 print("finished without being killed")
 """
 
@@ -182,8 +182,8 @@ def test_ingest_killed_inside_a_write_then_rerun_is_clean(point: str, tmp_path: 
     home = fresh_home(tmp_path, tmp_path_factory)
     folder = write_corpus(tmp_path / "corpus", 40)
     # Some articles are changed after a first ingest, so that the killed run replaces as well as adds.
-    first = subprocess.run([str(PYTHON), "-c", DRIVER, "none", "0", str(folder)], capture_output=True, text=True,
-                           env={**os.environ, "ASSISTANT_HOME": str(home)}, timeout=600, check=False)
+    first = subprocess.run([str(PYTHON), "-c", DRIVER, "none", "0", str(folder), "256"], capture_output=True,
+                           text=True, env={**os.environ, "ASSISTANT_HOME": str(home)}, timeout=600, check=False)
     assert first.returncode == 0 and "finished" in first.stdout, first.stderr
     for i in range(0, 40, 3):
         path = folder / f"storm-{i:03d}.txt"
@@ -196,8 +196,9 @@ def test_ingest_killed_inside_a_write_then_rerun_is_clean(point: str, tmp_path: 
     reader.retriever.keyword_index.sync()  # a reader's keyword index, up to date before the fault
     reader.retriever.keyword_index.close()
     del reader
-    killed = subprocess.run([str(PYTHON), "-c", DRIVER, point, "7", str(folder)], capture_output=True, text=True,
-                            env={**os.environ, "ASSISTANT_HOME": str(home)}, timeout=600, check=False)
+    # Batches of 4 one-chunk articles (34 to write: 9 batches); the kill comes in the 4th batch's write.
+    killed = subprocess.run([str(PYTHON), "-c", DRIVER, point, "3", str(folder), "4"], capture_output=True,
+                            text=True, env={**os.environ, "ASSISTANT_HOME": str(home)}, timeout=600, check=False)
     assert killed.returncode == -signal.SIGKILL, (killed.stdout, killed.stderr)
 
     session = open_store(home, monkeypatch)
@@ -218,27 +219,33 @@ def assert_keyword_index_matches(session: Any) -> None:
     assert indexed == stored
 
 
-def _stored_vectors(home: Path) -> int:
-    """Rows in the embedded store's table of vectors, read without Chroma (read-only, never blocking writers)."""
+def _stored_vectors(home: Path, collection_suffix: str = "") -> int:
+    """Rows in the embedded store's table of vectors (of the collections whose names end with the suffix), read
+    without Chroma (read-only, never blocking writers)."""
     path = home / "chroma" / "chroma.sqlite3"
     if not path.exists():
         return 0
     try:
         with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=1) as db:
-            return int(db.execute("SELECT count(*) FROM embeddings").fetchone()[0])
+            return int(db.execute(
+                "SELECT count(*) FROM embeddings e JOIN segments s ON e.segment_id = s.id "
+                "JOIN collections c ON s.collection = c.id WHERE c.name LIKE ?", (f"%{collection_suffix}",),
+            ).fetchone()[0])
     except sqlite3.Error:
         return 0
 
 
-def test_the_ingest_command_killed_half_way_through_300_articles(tmp_path: Path,
+def test_the_ingest_command_killed_half_way_through_1500_articles(tmp_path: Path,
                                                                    tmp_path_factory: pytest.TempPathFactory,
                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     home = fresh_home(tmp_path, tmp_path_factory)
-    folder = write_corpus(tmp_path / "corpus", 300)
+    folder = write_corpus(tmp_path / "corpus", 1500)
     process = popen_cli("ingest", str(folder), home=home, log=tmp_path / "killed.log")
     try:
         deadline = time.monotonic() + 300
-        while time.monotonic() < deadline and process.poll() is None and _stored_vectors(home) < 80:
+        # Articles are written in batches, chunks first: wait for the first batch's article records (the commit
+        # point), so that the kill lands after at least one batch and, with 1,500 one-chunk articles, before the last.
+        while time.monotonic() < deadline and process.poll() is None and _stored_vectors(home, "_articles") < 1:
             time.sleep(0.05)
         assert process.poll() is None, "the ingest finished before it could be killed"
         os.kill(process.pid, signal.SIGKILL)
@@ -247,13 +254,13 @@ def test_the_ingest_command_killed_half_way_through_300_articles(tmp_path: Path,
         stop(process)
     session = open_store(home, monkeypatch)
     stored = len(session.store.list_articles())
-    assert 0 < stored < 300  # it really was killed half-way
+    assert 0 < stored < 1500  # it really was killed half-way
     del session
 
     result = run_cli("ingest", str(folder), "--json", home=home)
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
-    assert len(report["ingested"]) + len(report["unchanged"]) == 300 and report["skipped"] == []
+    assert len(report["ingested"]) + len(report["unchanged"]) == 1500 and report["skipped"] == []
     assert_clean(open_store(home, monkeypatch).store, [folder])
 
 
