@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -36,6 +38,7 @@ from assistant.errors import UserError
 from assistant.models import chat_messages, translate_llm_error
 from assistant.store import StoredChunk
 from assistant.text import number_values
+from assistant.vector_cache import VectorCache
 
 PROMPT_SOURCES = 5
 MAX_ANSWER_SENTENCES = 4
@@ -76,12 +79,14 @@ class Answer:
 class Engine:
     """Question in, verified answer out; the retriever, LLM and embedding model are injected."""
 
-    def __init__(self, retriever: Any, llm: Any, embed_model: Any, model_name: str, top_k: int = 6) -> None:
+    def __init__(self, retriever: Any, llm: Any, embed_model: Any, model_name: str, top_k: int = 6,
+                 vector_cache: VectorCache | None = None) -> None:
         self.retriever = retriever
         self.llm = llm
         self.embed_model = embed_model
         self.model_name = model_name
         self.top_k = top_k
+        self.vector_cache = vector_cache
         self._vectors: dict[str, list[float]] = {}
 
     # Embedding helpers -----------------------------------------------------------------------
@@ -89,8 +94,9 @@ class Engine:
     def _embed(self, texts: Sequence[str]) -> list[list[float]]:
         missing = [t for t in dict.fromkeys(texts) if t not in self._vectors]
         if missing:
-            for text, vector in zip(missing, self.embed_model.get_text_embedding_batch(missing), strict=True):
-                self._vectors[text] = vector
+            compute = self.embed_model.get_text_embedding_batch
+            vectors = self.vector_cache.embed(missing, compute) if self.vector_cache else compute(missing)
+            self._vectors.update(zip(missing, vectors, strict=True))
         return [self._vectors[t] for t in texts]
 
     def similarity(self, claim: str, quotes: Sequence[str]) -> list[float]:
@@ -159,8 +165,10 @@ class Engine:
         timings: dict[str, float] = {}
         started = time.perf_counter()
         q = analyse_question(question)
-        chunks = self.retriever.retrieve_chunks(question, top_k or self.top_k)
-        pool = self.evidence_for(q, chunks)
+        # A local model loads (once) while the passages are retrieved.
+        with _in_background(getattr(self.llm, "_load", None)):
+            chunks = self.retriever.retrieve_chunks(question, top_k or self.top_k)
+            pool = self.evidence_for(q, chunks)
         timings["retrieve"] = (time.perf_counter() - started) * 1000
 
         started = time.perf_counter()
@@ -274,6 +282,30 @@ def _sentences_of(chunk: StoredChunk) -> list[Evidence]:
     return out
 
 
+@contextmanager
+def _in_background(load: Callable[[], Any] | None) -> Iterator[None]:
+    """Run `load` on a helper thread during the block; joined at its end, its error raised then."""
+    if load is None:
+        yield
+        return
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            load()
+        except BaseException as exc:  # handed to the caller's thread
+            errors.append(exc)
+
+    thread = threading.Thread(target=run, name="warm-up", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        thread.join()
+    if errors:
+        raise errors[0]
+
+
 def _draft_is_complete(text: str) -> bool:
     """Enough draft: as many sentences as an answer keeps, or a blank line after a first sentence."""
     ends = len(re.findall(r"[.!?][\"'”’)\]]*(?:\s*\[\d+\])*\s", text))
@@ -305,12 +337,14 @@ class Session:
     store: Any
     embed_model: Any
     retriever: Any
+    vector_cache: VectorCache | None = None
 
     def engine(self, model: str | None = None) -> Engine:
         from assistant.models import llm_for, model_label
 
         llm = llm_for(self.settings, model)
-        return Engine(self.retriever, llm, self.embed_model, model_label(llm), self.settings.top_k)
+        return Engine(self.retriever, llm, self.embed_model, model_label(llm), self.settings.top_k,
+                      self.vector_cache)
 
 
 def open_session(settings: Settings) -> Session:
@@ -319,7 +353,9 @@ def open_session(settings: Settings) -> Session:
     from assistant.retrieval import build_retriever
     from assistant.store import open_store
 
-    store = open_store(settings, embedding_name(settings))
     embed = embedding_model(settings)
+    # Load the embedding model while Chroma is imported and opened: both take a few hundred ms.
+    with _in_background(getattr(embed, "_load", None)):
+        store = open_store(settings, embedding_name(settings))
     retriever = build_retriever(store, embed, settings.keyword_index_path, settings.top_k)
-    return Session(settings, store, embed, retriever)
+    return Session(settings, store, embed, retriever, VectorCache(settings.vector_cache_path, embedding_name(settings)))

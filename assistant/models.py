@@ -202,7 +202,8 @@ class LlamaCppLLM:
     """
 
     def __init__(self, model_path: str, model_label: str, context_window: int = 2048, max_tokens: int = 256,
-                 temperature: float = 0.0) -> None:
+                 temperature: float = 0.0, threads: int = 0) -> None:
+        self.threads = threads or max(1, (os.cpu_count() or 1) // 2)
         self.model_path = model_path
         self.model_label = model_label
         self.context_window = context_window
@@ -210,8 +211,13 @@ class LlamaCppLLM:
         self.temperature = temperature
         self._llama: Any = None
         self._lock = threading.Lock()
+        self._load_lock = threading.Lock()
 
     def _load(self) -> Any:
+        with self._load_lock:
+            return self._load_once()
+
+    def _load_once(self) -> Any:
         if self._llama is None:
             try:
                 from llama_cpp import Llama
@@ -219,7 +225,7 @@ class LlamaCppLLM:
                 raise UserError("llama-cpp-python is not installed: it runs the embedded model") from None
             try:
                 self._llama = Llama(model_path=self.model_path, n_ctx=self.context_window,
-                                    n_threads=max(1, os.cpu_count() or 1), verbose=False, seed=0)
+                                    n_threads=self.threads, verbose=False, seed=0)
             except (ValueError, RuntimeError) as exc:
                 raise UserError(f"cannot load the model {self.model_path}: {exc}") from None
         return self._llama
@@ -279,14 +285,15 @@ def llm_for(settings: Settings, model: str | None = None) -> Any:
     name = model or settings.effective_model
     if name == EMBEDDED_MODEL:
         return LlamaCppLLM(model_path=str(smollm2_path()), model_label=EMBEDDED_MODEL,
-                           max_tokens=settings.max_answer_tokens)
+                           max_tokens=settings.max_answer_tokens, threads=settings.llm_threads)
     path = Path(name).expanduser()
     looks_like_file = name.endswith(".gguf") or name.startswith((".", "~")) or path.is_absolute()
     # A remote server may name its model by the path it was loaded from: that is a remote name here.
     if looks_like_file and (path.is_file() or settings.provider == "embedded"):
         if not path.is_file():
             raise UserError(f"no such model file: {path}")
-        return LlamaCppLLM(model_path=str(path), model_label=path.name, max_tokens=settings.max_answer_tokens)
+        return LlamaCppLLM(model_path=str(path), model_label=path.name, max_tokens=settings.max_answer_tokens,
+                           threads=settings.llm_threads)
     if settings.provider == "embedded":
         raise UserError(
             f"unknown model {name!r}: use 'smollm2', a .gguf file, or set OPENAI_API_KEY / OPENAI_BASE_URL"

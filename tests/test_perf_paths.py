@@ -150,3 +150,36 @@ def test_stock_llamaindex_reads_batched_chunks(isolated_home: Path) -> None:
     result = store.vector_store().query(VectorStoreQuery(query_embedding=_vectors(1, 0)[0], similarity_top_k=2))
     assert len(result.nodes) == 2
     assert all(node.get_content() for node in result.nodes)
+
+
+def test_local_model_threads_default_to_half_the_cpus_and_follow_the_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    from assistant.models import LlamaCppLLM, llm_for
+
+    assert LlamaCppLLM("model.gguf", "m").threads == max(1, (os.cpu_count() or 1) // 2)
+    monkeypatch.setenv("ASSISTANT_LLM_THREADS", "3")
+    assert llm_for(load_settings()).threads == 3
+
+
+def test_a_failed_warm_up_is_raised_in_the_asking_thread() -> None:
+    from assistant.engine import _in_background
+
+    def fail() -> None:
+        raise RuntimeError("cannot load")
+
+    ran = []
+    with pytest.raises(RuntimeError, match="cannot load"), _in_background(fail):
+        ran.append(True)
+    assert ran == [True]
+
+
+@pytest.mark.slow
+def test_retrieved_sentence_vectors_are_kept_for_the_next_question(embedded_engine) -> None:  # type: ignore[no-untyped-def]
+    import sqlite3
+
+    embedded_engine.ask("How many drones were used in the attack?")
+    cache = embedded_engine.vector_cache
+    assert cache is not None
+    (rows,) = sqlite3.connect(cache.path).execute("SELECT count(*) FROM vectors").fetchone()
+    assert rows >= 10
