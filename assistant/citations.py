@@ -492,6 +492,25 @@ def answer_values(kind: str, text: str, focus: Sequence[str] = ()) -> list[str]:
     return []
 
 
+def value_near_terms(kind: str, text: str, terms: Sequence[str], within: int = 8) -> bool:
+    """Whether a value of the asked kind stands within `within` words of one of the question's terms
+    ("survived an attempt ... on Sunday" dates the attack; "In a tweet made on Sunday, ... the attack" less so)."""
+    if kind == "date":
+        spans = [(m.start(), m.end()) for m in _DATE.finditer(text)]
+    elif kind == "quantity":
+        spans = [(m.start, m.end) for m in numbers(text)] + [(m.start(), m.end()) for m in _VAGUE.finditer(text)]
+    else:
+        return False
+    places = [(m.start(), m.end()) for m in re.finditer(r"[A-Za-z0-9']+", text)
+              if _CANONICAL.get(stem(m.group(0)), stem(m.group(0))) in terms]
+    for start, end in spans:
+        for place_start, place_end in places:
+            between = text[end:place_start] if place_start >= end else text[place_end:start]
+            if len(words(between)) <= within:
+                return True
+    return False
+
+
 def normalize_value(kind: str, value: str) -> str:
     """"7" and "seven" are one value; "Aug. 7" and "August 7" too."""
     if kind == "quantity":

@@ -31,6 +31,7 @@ from assistant.citations import (
     question_names,
     speaker_named,
     term_weights,
+    value_near_terms,
     verify_sentences,
 )
 from assistant.config import MAX_QUESTION_CHARS, Settings
@@ -196,8 +197,11 @@ class Engine:
                 kept.append(sentence)
         kept = kept[:MAX_ANSWER_SENTENCES]
         lexical = {e.key: _lexical_in_context(q, e, weight) for e in relevant}
-        # Conflicting values count only from sentences about what was asked (most of its terms present).
-        claims = find_conflicts(q, [e for e in relevant if lexical[e.key] >= CONFLICT_MIN_LEXICAL])
+        # Conflicting values count only from sentences about what was asked (most of its terms in the
+        # sentence itself: "On Friday, one person was killed" after a sentence about the attack does not
+        # date the attack).
+        own = {e.key: lexical_relevance(q, e.text_with_referents, weight) for e in relevant}
+        claims = find_conflicts(q, [e for e in relevant if own[e.key] >= CONFLICT_MIN_LEXICAL])
         if not any(s.supported and has_answer_value(q.kind, s.text, q.terms) for s in kept):
             if q.kind in ("quantity", "date", "quote"):  # sentences without the asked value do not answer
                 kept = [s for s in kept if not s.supported]
@@ -239,7 +243,8 @@ class Engine:
         fitting = [e for e in candidates
                    if lexical.get(e.key, 0.0) >= needed and not e.text.rstrip().endswith("?")
                    and has_answer_value(q.kind, e.text, q.terms) and speaker_named(q, e.text_in_context)]
-        return max(fitting, key=lambda e: (round(lexical.get(e.key, 0.0), 2), e.relevance), default=None)
+        return max(fitting, key=lambda e: (round(lexical.get(e.key, 0.0), 2), value_near_terms(q.kind, e.text, q.terms),
+                                           e.relevance), default=None)
 
     def _answers_question(self, q: Question, sentence: CheckedSentence, weight: Callable[[str], float]) -> bool:
         """On topic, and more than the question said back ("X condemned X" adds nothing)."""

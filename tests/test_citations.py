@@ -152,3 +152,14 @@ def test_a_count_must_be_of_the_counted_thing() -> None:
     guards = analyse_question("How many guards were injured?")
     assert answer_values("quantity", GUARDS_SEVERAL.text, guards.counted) == ["several"]
     assert answer_values("quantity", GUARDS_7.text, guards.counted) == ["seven"]
+
+
+def test_a_date_near_the_asked_event_is_preferred() -> None:
+    from assistant.citations import value_near_terms
+
+    question = analyse_question("When did the attack happen?")
+    near = "Al-Kadhimi survived an assassination attempt with armed drones that targeted his residence early Sunday."
+    far = ("In a tweet made on Sunday, the Secretary of Iran's national security council, Ali Shamkhani, "
+           "indirectly said that the United States was behind the attack.")
+    assert value_near_terms(question.kind, near, question.terms)
+    assert not value_near_terms(question.kind, far, question.terms)

@@ -32,7 +32,7 @@ def test_vectors_are_computed_once_and_read_back_by_a_new_cache(tmp_path: Path) 
 
     model.asked.clear()
     again = VectorCache(tmp_path, "all-MiniLM-L6-v2")  # another process, later
-    assert again.embed(texts + ["A new sentence."], model.embed)[:3] == vectors
+    assert again.embed([*texts, "A new sentence."], model.embed)[:3] == vectors
     assert model.asked == ["A new sentence."]
 
 
