@@ -23,7 +23,7 @@ from assistant.text import Span, sentence_spans
 ARTICLE_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
 MAX_FILE_BYTES = 20 * 1024 * 1024
 CHUNK_HARD_LIMIT = 256  # all-MiniLM-L6-v2 truncates past 256 word-pieces
-BATCH_CHUNKS = 1024  # chunks embedded and written together (from as many articles as it takes)
+BATCH_CHUNKS = 1024  # chunks embedded and written together: bounds memory; larger batches sort into less padding
 
 _READ_MORE = re.compile(r"^\s*(?:READ MORE|Read more|ALSO READ|Also read|RELATED|Related)\b\s*:?", re.UNICODE)
 _BOILERPLATE_LINE = re.compile(
@@ -440,8 +440,9 @@ def ingest_paths(
 ) -> IngestReport:
     """Ingest article files into the store; unchanged files are skipped, changed ones replaced.
 
-    Chunks of several articles are embedded together and written with one `Store.write_articles` call per
-    batch of about `batch_chunks` chunks; batch N is written on a helper thread while batch N+1 is embedded.
+    Chunks of several articles are embedded together (one model call per 32 chunks of similar length) and
+    written together (one Chroma call per step and per ~128 chunks, `Store.write_steps`) in batches of about
+    `batch_chunks` chunks, whole articles only; a batch is written while the next one is embedded.
     One ingest at a time writes to a store: others wait on an inter-process lock (see `assistant.locking`).
     """
     files = list(dict.fromkeys(_resolve(p) for p in find_articles(paths)))
@@ -458,7 +459,14 @@ def _resolve(path: Path) -> Path:
         return path.absolute()
 
 
-Batch = list[tuple[Article, list[Chunk]]]
+@dataclass
+class _Batch:
+    """Articles waiting to be embedded and written together, with their chunks' texts and word-pieces."""
+
+    articles: list[tuple[Article, list[Chunk]]] = field(default_factory=list)
+    texts: list[str] = field(default_factory=list)
+    pieces: list[list[int]] = field(default_factory=list)
+    stored: set[str] = field(default_factory=set)  # ids of articles already in the store: their old chunks go
 
 
 class _StoredTexts:
@@ -470,6 +478,7 @@ class _StoredTexts:
         self.holders: dict[str, dict[str, str]] = {}  # sha256 -> {article id: source}, in the store's order
         for article in stored:
             self.record(article.article_id, article.sha256, article.source)
+        self.at_start = set(self.sha_of)
 
     def twin(self, article: Article) -> str | None:
         """The source of another article holding the same text, if any."""
@@ -483,54 +492,103 @@ class _StoredTexts:
         self.holders.setdefault(sha256, {})[article_id] = source
 
 
-class _Writer:
-    """Writes batches on one helper thread, one at a time and in order, so that writing batch N overlaps
-    embedding batch N+1. A failed write is raised by the next `submit` or by `wait`."""
+class _WordPieces:
+    """The chunker's token counter (all-MiniLM-L6-v2 word-pieces, as `count_minilm_tokens`) keeping the pieces it
+    counted, so that the embedding model gets each chunk's ids instead of tokenizing the chunk again.
 
-    def __init__(self, store: Any, report: IngestReport) -> None:
-        from concurrent.futures import ThreadPoolExecutor
+    BERT tokenization splits text at spaces before anything else, so a chunk (its sentences joined by single
+    spaces) is exactly its sentences' word-pieces in order; tests/test_ingest_batching.py checks this.
+    """
 
-        self.store, self.report = store, report
-        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-writer")
-        self.running: Any = None  # (future, batch) of the write in progress
+    def __init__(self) -> None:
+        from assistant.models import _minilm_tokenizer
 
-    def submit(self, batch: Batch, vectors: Any) -> None:
-        self.wait()
+        self.tokenizer = _minilm_tokenizer()
+        self.known: dict[str, list[int]] = {}
+
+    def count(self, text: str) -> int:
+        ids: list[int] = self.tokenizer.encode(text, add_special_tokens=False).ids
+        self.known[text] = ids
+        return len(ids)
+
+    def of_chunks(self, article: Article, chunks: list[Chunk]) -> list[list[int]]:
+        """Each chunk's word-pieces; forgets what it counted for this article."""
+        out = []
+        for chunk in chunks:
+            ids: list[int] = []
+            for span in chunk.sentences:
+                text = article.text[span.start : span.end]
+                known = self.known.get(text)
+                ids.extend(known if known is not None else self.tokenizer.encode(text, add_special_tokens=False).ids)
+            out.append(ids)
+        self.known.clear()
+        return out
+
+
+def _onnx_model(embed_model: Any) -> Any:
+    """The ONNX session under the bundled MiniLM embedding (it takes word-pieces), or None for other models."""
+    from assistant.models import MiniLMEmbedding
+
+    if not isinstance(embed_model, MiniLMEmbedding):
+        return None
+    model = embed_model._load()
+    return model if embed_model._onnx and hasattr(model, "run_overlapped") else None
+
+
+class _Writes:
+    """The Chroma calls that write one batch (`Store.write_steps`), made one at a time by `step`: during the
+    next batch's embedding, between its model calls, and the rest by `finish`."""
+
+    def __init__(self, store: Any, batch: _Batch, vectors: Any) -> None:
         items, start = [], 0
-        for article, chunks in batch:
+        for article, chunks in batch.articles:
             items.append((article, chunks, vectors[start : start + len(chunks)]))
             start += len(chunks)
-        self.running = (self.pool.submit(self.store.write_articles, items), batch)
+        self.batch = batch
+        self.steps = store.write_steps(items, batch.stored)
+        self.failed = False
 
-    def wait(self) -> None:
-        """Wait for the write in progress; count its articles as ingested once it has committed them."""
-        if self.running is None:
-            return
-        future, batch = self.running
-        self.running = None
-        future.result()
-        self.report.ingested.extend(article.source for article, _ in batch)
-        self.report.chunks += sum(len(chunks) for _, chunks in batch)
+    def step(self) -> None:
+        try:
+            next(self.steps, None)
+        except BaseException:
+            self.failed = True
+            raise
 
-    def close(self) -> None:
-        """Never leave a write running (the caller releases the ingest lock next)."""
-        self.pool.shutdown(wait=True)
+    def finish(self, report: IngestReport) -> None:
+        """Make the remaining calls; the batch's articles are ingested once its records are written."""
+        try:
+            for _ in self.steps:
+                pass
+        except BaseException:
+            self.failed = True
+            raise
+        report.ingested.extend(article.source for article, _ in self.batch.articles)
+        report.chunks += len(self.batch.texts)
 
 
-def _embed(embed_model: Any, texts: list[str], progress: Callable[[int], None]) -> Any:
-    """Vectors of `texts` in order, as one float32 array.
+def _embed(embed_model: Any, batch: _Batch, progress: Callable[[int], None], meanwhile: Callable[[], None]) -> Any:
+    """Vectors of the batch's chunks in order, as one float32 array.
 
-    Texts go to the model longest first, as `OnnxMiniLM.encode` orders them, so that each of its batches holds
-    texts of similar length (less padding); `progress` gets the number of texts embedded so far.
+    Chunks go to the model longest first, as `OnnxMiniLM.encode` orders them, so that each of its batches holds
+    chunks of similar length (less padding); the ONNX model gets the chunks' word-pieces from chunking, other
+    models the texts. `meanwhile()` is called once per model batch, while the ONNX model computes.
+    `progress` gets the number of chunks embedded so far.
     """
     import numpy as np
 
+    texts, onnx = batch.texts, _onnx_model(embed_model)
     order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
     step = max(1, int(getattr(embed_model, "embed_batch_size", 32) or 32))
     out: Any = None
     for start in range(0, len(order), step):
         index = order[start : start + step]
-        vectors = np.asarray(embed_model.get_text_embedding_batch([texts[i] for i in index]), dtype=np.float32)
+        if onnx is not None:
+            feeds = onnx.features([texts[i] for i in index], [batch.pieces[i] for i in index])
+            vectors = onnx.run_overlapped(feeds, meanwhile)
+        else:
+            meanwhile()
+            vectors = np.asarray(embed_model.get_text_embedding_batch([texts[i] for i in index]), dtype=np.float32)
         if out is None:
             out = np.zeros((len(texts), vectors.shape[1]), dtype=np.float32)
         out[index] = vectors
@@ -550,32 +608,36 @@ def _ingest_files(
 ) -> IngestReport:
     """`ingest_paths` once the files are known and this process holds the store's ingest lock.
 
-    Each batch is written by `Store.write_articles`: all its chunks, then its article records (the commit
-    point), so a kill at any moment leaves whole articles, and at most orphan chunks that the next run removes.
-    The progress count is of files dealt with: skipped or unchanged ones at once, the others as they are embedded.
+    Each batch is written by `Store.write_steps`: all its chunks, then its article records (the commit point), so
+    a kill at any moment leaves whole articles, and at most orphan chunks that the next run removes. Batch N is
+    written while batch N+1 is embedded, one Chroma call between two model calls. If something fails, the batches
+    embedded before are still written. The progress count is of files dealt with: skipped or unchanged ones at
+    once, the others as they are embedded.
     """
-    from assistant.models import count_minilm_tokens
-
     report = IngestReport()
-    store.remove_orphan_chunks()
+    store.remove_orphan_chunks()  # from here on, only recorded articles have chunks
     texts = _StoredTexts(store.list_articles())
-    writer = _Writer(store, report)
-    batch: Batch = []
-    size = handled = 0
+    pieces = _WordPieces()
+    batch = _Batch()
+    handled = 0
+    writes: _Writes | None = None
 
     def flush() -> None:
-        nonlocal batch, size, handled
-        chunk_texts = [c.text(article.text) for article, chunks in batch for c in chunks]
-        ends = list(itertools.accumulate(len(chunks) for _, chunks in batch))  # chunks up to each article
+        nonlocal batch, handled, writes
+        ends = list(itertools.accumulate(len(chunks) for _, chunks in batch.articles))  # chunks up to each article
 
         def embedded(count: int) -> None:  # about as many articles done as their share of the chunks
-            done = bisect.bisect_left(ends, count * ends[-1] // len(chunk_texts))
-            progress(handled + done, len(files), Path(batch[min(done, len(batch) - 1)][0].source).name)
+            done = bisect.bisect_left(ends, count * ends[-1] // len(batch.texts))
+            progress(handled + done, len(files), Path(batch.articles[min(done, len(ends) - 1)][0].source).name)
 
-        vectors = _embed(embed_model, chunk_texts, embedded)
-        writer.submit(batch, vectors)
-        handled += len(batch)
-        batch, size = [], 0
+        previous = writes
+        vectors = _embed(embed_model, batch, embedded, previous.step if previous else lambda: None)
+        if previous is not None:
+            writes = None
+            previous.finish(report)
+        writes = _Writes(store, batch, vectors)
+        handled += len(batch.articles)
+        batch = _Batch()
 
     try:
         for path in files:
@@ -604,16 +666,19 @@ def _ingest_files(
                 handled += 1
                 continue
             texts.record(article.article_id, article.sha256, article.source)
-            chunks = chunk_article(article, count_minilm_tokens, chunk_tokens)
-            batch.append((article, chunks))
-            size += len(chunks)
-            if size >= batch_chunks:
+            chunks = chunk_article(article, pieces.count, chunk_tokens)
+            batch.articles.append((article, chunks))
+            batch.texts.extend(c.text(article.text) for c in chunks)
+            batch.pieces.extend(pieces.of_chunks(article, chunks))
+            if article.article_id in texts.at_start:
+                batch.stored.add(article.article_id)
+            if len(batch.texts) >= batch_chunks:
                 flush()
-        if batch:
+        if batch.articles:
             flush()
-        writer.wait()
     finally:
-        writer.close()
+        if writes is not None and not writes.failed:  # what was embedded before a failure is still written
+            writes.finish(report)
     progress(len(files), len(files), "")
     if prune:
         gone = [a for a in store.list_articles() if not Path(a.source).exists()]

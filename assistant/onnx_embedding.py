@@ -15,7 +15,7 @@ import logging
 import os
 import threading
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -148,30 +148,80 @@ class OnnxMiniLM:
         self.session = onnxruntime.InferenceSession(str(onnx_file), options, providers=["CPUExecutionProvider"])
         self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
         # sentence-transformers truncates at max_seq_length (256 here), not the file's 128, and pads per batch.
-        self.tokenizer.enable_truncation(max_length=_max_seq_length(model_dir))
+        self.max_length = _max_seq_length(model_dir)
+        self.tokenizer.enable_truncation(max_length=self.max_length)
         self.tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+        cls_id, sep_id = self.tokenizer.token_to_id("[CLS]"), self.tokenizer.token_to_id("[SEP]")
+        if cls_id is None or sep_id is None:
+            raise RuntimeError(f"{model_dir / 'tokenizer.json'} has no [CLS] or [SEP] token")
+        self._special = (cls_id, sep_id)
         self._lock = threading.Lock()
 
-    def features(self, texts: list[str]) -> dict[str, np.ndarray]:
-        """Token ids, attention mask and token types of `texts`, padded to the longest."""
-        encodings = self.tokenizer.encode_batch(texts)
-        return {
-            "input_ids": np.array([e.ids for e in encodings], dtype=np.int64),
-            "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
-            "token_type_ids": np.array([e.type_ids for e in encodings], dtype=np.int64),
-        }
+    def features(self, texts: list[str], pieces: Sequence[Sequence[int]] | None = None) -> dict[str, np.ndarray]:
+        """Token ids, attention mask and token types of `texts`, padded to the longest.
+
+        `pieces`, when given, are the texts' word-piece ids without [CLS]/[SEP] (what this tokenizer makes of
+        them without special tokens), so that texts tokenized already are not tokenized again.
+        """
+        if pieces is None:
+            encodings = self.tokenizer.encode_batch(texts)
+            return {
+                "input_ids": np.array([e.ids for e in encodings], dtype=np.int64),
+                "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
+                "token_type_ids": np.array([e.type_ids for e in encodings], dtype=np.int64),
+            }
+        cls, sep = self._special
+        rows = [[cls, *ids[: self.max_length - 2], sep] for ids in pieces]  # truncated as the tokenizer truncates
+        input_ids = np.zeros((len(rows), max(map(len, rows), default=0)), dtype=np.int64)
+        mask = np.zeros_like(input_ids)
+        for row, ids in enumerate(rows):
+            input_ids[row, : len(ids)] = ids
+            mask[row, : len(ids)] = 1
+        return {"input_ids": input_ids, "attention_mask": mask, "token_type_ids": np.zeros_like(input_ids)}
 
     def run(self, feeds: dict[str, np.ndarray]) -> np.ndarray:
         with self._lock:
             return np.asarray(self.session.run([_OUTPUT], feeds)[0], dtype=np.float32)
 
-    def encode(self, texts: Sequence[str], batch_size: int = BATCH_SIZE) -> np.ndarray:
-        """Vectors for `texts` in their order; batches group texts of similar length to cut padding."""
+    def run_overlapped(self, feeds: dict[str, np.ndarray], work: Callable[[], object]) -> np.ndarray:
+        """`run(feeds)` on a helper thread while this thread calls `work()`, which may hold the GIL for a while
+        (Chroma's writes do): `work` starts once the model is computing (ONNX Runtime releases the GIL), with the
+        same threads as `run`."""
+        computing = threading.Event()
+        outcome: list[Any] = []
+
+        def compute() -> None:
+            try:
+                with self._lock:
+                    computing.set()  # this thread keeps the GIL until `session.run` releases it
+                    outcome.append(np.asarray(self.session.run([_OUTPUT], feeds)[0], dtype=np.float32))
+            except BaseException as exc:
+                outcome.append(exc)
+            finally:
+                computing.set()
+
+        helper = threading.Thread(target=compute, name="onnx-run", daemon=True)
+        helper.start()
+        computing.wait()
+        try:
+            work()
+        finally:
+            helper.join()
+        if isinstance(outcome[0], BaseException):
+            raise outcome[0]
+        return outcome[0]
+
+    def encode(self, texts: Sequence[str], batch_size: int = BATCH_SIZE,
+               pieces: Sequence[Sequence[int]] | None = None) -> np.ndarray:
+        """Vectors for `texts` in their order; batches group texts of similar length to cut padding.
+
+        `pieces`: the texts' word-piece ids, if known (see `features`); the batches are the same either way."""
         out: np.ndarray | None = None
         order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
         for start in range(0, len(order), batch_size):
             index = order[start : start + batch_size]
-            vectors = self.run(self.features([texts[i] for i in index]))
+            known = None if pieces is None else [pieces[i] for i in index]
+            vectors = self.run(self.features([texts[i] for i in index], known))
             if out is None:
                 out = np.zeros((len(texts), vectors.shape[1]), dtype=np.float32)
             out[index] = vectors

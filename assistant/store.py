@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
@@ -232,38 +232,55 @@ class Store:
         """Replace an article's chunks, then record the article: the record is the commit point."""
         self.write_articles([(article, chunks, embeddings)])
 
-    def write_articles(self, items: list[tuple[Article, list[Chunk], Vectors]]) -> None:
+    def write_articles(self, items: list[tuple[Article, list[Chunk], Vectors]],
+                       replacing: Iterable[str] | None = None) -> None:
         """`write_article` for several articles with one Chroma call per step instead of one per article.
+
+        `replacing`: the articles whose old chunks must go first (default: all of them). The ingest, which has
+        removed orphan chunks and knows which articles are stored, passes only those: deleting by a metadata
+        filter costs about as much for articles that have no chunks.
 
         All chunks go in before any article record, so each record still commits only complete articles;
         at ~40 ms per Chroma write on this hardware, batching is most of the cost of ingestion outside embedding.
-        Embeddings are lists of floats or rows of a numpy array (one per chunk).
+        Embeddings are lists of floats or rows of a numpy array (one per chunk). Chunk records are exactly what
+        LlamaIndex's `ChromaVectorStore.add` writes for our `TextNode`s (see `_chunk_metadata`), without
+        importing LlamaIndex (1-3 s) or building the nodes.
         """
-        from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
+        for _ in self.write_steps(items, replacing, slice_chunks=None):
+            pass
+
+    def write_steps(self, items: list[tuple[Article, list[Chunk], Vectors]], replacing: Iterable[str] | None = None,
+                    slice_chunks: int | None = 128) -> Iterator[None]:
+        """`write_articles` one Chroma call at a time: each `next()` makes one call (chunks in slices of
+        `slice_chunks`, None: all at once), so that a caller can interleave other work (Chroma holds the GIL for
+        the whole of each call). The order, and so the commit point, is `write_articles`' own."""
+        import numpy as np
 
         if not items:
             return
         ids = [article.article_id for article, _, _ in items]
-        where: Any = {"document_id": ids[0]} if len(ids) == 1 else {"document_id": {"$in": ids}}
-        self.chunks.delete(where=where)
-        nodes = []
+        kept = None if replacing is None else set(replacing)
+        old = ids if kept is None else [i for i in ids if i in kept]
+        if old:
+            where: Any = {"document_id": old[0]} if len(old) == 1 else {"document_id": {"$in": old}}
+            self.chunks.delete(where=where)
+            yield
+        chunk_ids: list[str] = []
+        documents: list[str] = []
+        metadatas: list[Any] = []
+        vectors: list[Any] = []
         for article, chunks, embeddings in items:
-            for chunk, vector in zip(chunks, embeddings, strict=True):
-                metadata = {
-                    "source": article.source, "title": article.title, "chunk": chunk.index,
-                    "start": chunk.start, "end": chunk.end,
-                    "sentences": json.dumps([[s.start, s.end] for s in chunk.sentences]),
-                    "sha256": article.sha256,
-                }
-                node = TextNode(
-                    id_=chunk.chunk_id, text=chunk.text(article.text), metadata=metadata, embedding=_floats(vector),
-                    excluded_llm_metadata_keys=["sentences", "start", "end", "chunk", "sha256"],
-                    excluded_embed_metadata_keys=list(metadata),
-                    relationships={NodeRelationship.SOURCE: RelatedNodeInfo(node_id=article.article_id)},
-                )
-                nodes.append(node)
-        if nodes:
-            self.vector_store().add(nodes)
+            for chunk, vector in zip(chunks, np.asarray(embeddings, dtype=np.float32), strict=True):
+                chunk_ids.append(chunk.chunk_id)
+                documents.append(chunk.text(article.text))
+                metadatas.append(_chunk_metadata(article, chunk))
+                vectors.append(vector)
+        step = min(self.client.get_max_batch_size(), slice_chunks or len(chunk_ids) or 1)
+        for start in range(0, len(chunk_ids), step):
+            part = slice(start, start + step)
+            self.chunks.add(ids=chunk_ids[part], embeddings=vectors[part], metadatas=metadatas[part],
+                            documents=documents[part])
+            yield
         records: list[Any] = []
         means: Any = []
         for article, chunks, embeddings in items:
@@ -273,8 +290,12 @@ class Store:
                 "ingested_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                 **{k: v for k, v in article.metadata.items() if v},
             })
-        self.articles.upsert(ids=ids, documents=[article.text for article, _, _ in items], metadatas=records,
-                             embeddings=means)
+        step = max(1, (slice_chunks or len(ids)) // 2)  # an article record costs about two chunks
+        for start in range(0, len(ids), step):
+            part = slice(start, start + step)
+            self.articles.upsert(ids=ids[part], documents=[article.text for article, _, _ in items[part]],
+                                 metadatas=records[part], embeddings=means[part])
+            yield
         self._bump_revision()
 
     def remove_articles(self, article_ids: Iterable[str]) -> int:
@@ -307,8 +328,30 @@ class Store:
         self.articles.modify(metadata=metadata)
 
 
-def _floats(vector: Any) -> list[float]:
-    return vector.tolist() if hasattr(vector, "tolist") else [float(x) for x in vector]
+_EMBED_EXCLUDED = ["source", "title", "chunk", "start", "end", "sentences", "sha256"]
+_LLM_EXCLUDED = ["sentences", "start", "end", "chunk", "sha256"]
+
+
+def _chunk_metadata(article: Article, chunk: Chunk) -> dict[str, Any]:
+    """A chunk's Chroma metadata, as `ChromaVectorStore.add` stores a `TextNode` with our metadata, excluded keys
+    and the article as source (`node_to_metadata_dict(node, remove_text=True, flat_metadata=True)`), so that
+    stock LlamaIndex engines read the store. tests/test_ingest_batching.py checks it against LlamaIndex."""
+    metadata: dict[str, Any] = {
+        "source": article.source, "title": article.title, "chunk": chunk.index, "start": chunk.start,
+        "end": chunk.end, "sentences": json.dumps([[s.start, s.end] for s in chunk.sentences]),
+        "sha256": article.sha256,
+    }
+    node: dict[str, Any] = {
+        "id_": chunk.chunk_id, "embedding": None, "metadata": metadata,
+        "excluded_embed_metadata_keys": _EMBED_EXCLUDED, "excluded_llm_metadata_keys": _LLM_EXCLUDED,
+        "relationships": {"1": {"node_id": article.article_id, "node_type": None, "metadata": {}, "hash": None,
+                                "class_name": "RelatedNodeInfo"}},
+        "metadata_template": "{key}: {value}", "metadata_separator": "\n", "text": "", "mimetype": "text/plain",
+        "start_char_idx": None, "end_char_idx": None, "text_template": "{metadata_str}\n\n{content}",
+        "class_name": "TextNode",
+    }
+    return {**metadata, "_node_content": json.dumps(node, ensure_ascii=False), "_node_type": "TextNode",
+            "document_id": article.article_id, "doc_id": article.article_id, "ref_doc_id": article.article_id}
 
 
 def _normalized_mean(vectors: Vectors) -> list[float]:

@@ -19,6 +19,8 @@ from typing import Any
 import numpy as np
 import pytest
 
+from assistant import ingest as ingest_module
+from assistant import store as store_module
 from assistant.ingest import IngestReport, ingest_paths
 from assistant.store import Store
 from tests.conftest import SEEDS
@@ -92,6 +94,95 @@ def _names(report: IngestReport) -> dict[str, Any]:
             "removed": [name(s) for s in report.removed], "chunks": report.chunks}
 
 
+def _write_through_llamaindex(store: Store, items: list[Any]) -> None:
+    """What `Store.write_articles` wrote before it built Chroma records itself: LlamaIndex `TextNode`s through
+    `ChromaVectorStore.add`, then the article records."""
+    from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
+
+    nodes = []
+    for article, chunks, embeddings in items:
+        for chunk, vector in zip(chunks, embeddings, strict=True):
+            metadata = {
+                "source": article.source, "title": article.title, "chunk": chunk.index,
+                "start": chunk.start, "end": chunk.end,
+                "sentences": json.dumps([[s.start, s.end] for s in chunk.sentences]), "sha256": article.sha256,
+            }
+            nodes.append(TextNode(
+                id_=chunk.chunk_id, text=chunk.text(article.text), metadata=metadata, embedding=list(vector),
+                excluded_llm_metadata_keys=["sentences", "start", "end", "chunk", "sha256"],
+                excluded_embed_metadata_keys=list(metadata),
+                relationships={NodeRelationship.SOURCE: RelatedNodeInfo(node_id=article.article_id)},
+            ))
+    store.vector_store().add(nodes)
+    store.articles.upsert(ids=[a.article_id for a, _, _ in items], documents=[a.text for a, _, _ in items],
+                          embeddings=[store_module._normalized_mean(e) for _, _, e in items],
+                          metadatas=[{"source": a.source, "title": a.title, "sha256": a.sha256, "chunks": len(c),
+                                      **{k: v for k, v in a.metadata.items() if v}} for a, c, _ in items])
+
+
+def test_chunk_records_are_what_llamaindex_writes_and_reads(tmp_path: Path, session: Any) -> None:
+    """Chunk records are built without LlamaIndex, byte for byte as its `ChromaVectorStore` builds them, so
+    that stock LlamaIndex engines still read the store (here: its retriever, node by node)."""
+    from llama_index.core.vector_stores.utils import metadata_dict_to_node
+
+    from assistant.ingest import chunk_article, parse_article
+    from assistant.models import count_minilm_tokens
+
+    texts = {
+        "/news/é/premier.md": "---\ntitle: « Drone » hits the premier's house\noutlet: Le Monde\n---\n"
+                              "Seven guards were injured, officials said. Ünïcode quotes: “yes” — 東京.\n",
+        "/news/rates.html": "<html><head><title>Rates</title></head><body><h1>Rates rise</h1><p>The bank raised "
+                            "rates. Markets fell on Thursday.</p><p>Analysts expect more &amp; soon.</p></body></html>",
+        "/news/long.txt": "Long story\n\n" + " ".join(f"Sentence number {i} says something new." for i in range(60)),
+    }
+    items = []
+    for seed, (source, text) in enumerate(texts.items()):
+        article = parse_article(source, text)
+        chunks = chunk_article(article, count_minilm_tokens, 64)
+        vectors = np.random.default_rng(seed).standard_normal((len(chunks), 384)).astype(np.float32)
+        items.append((article, chunks, vectors / np.linalg.norm(vectors, axis=1, keepdims=True)))
+    ours, theirs = _store(session, "ours"), _store(session, "llamaindex")
+    ours.write_articles(items)
+    _write_through_llamaindex(theirs, items)
+    assert ours.chunk_count() > len(items)
+    assert_same_store(ours, theirs)
+    stored = ours.chunks.get(include=["metadatas", "documents"])
+    for chunk_id, metadata, document in zip(stored["ids"], stored["metadatas"], stored["documents"], strict=True):
+        node = metadata_dict_to_node(metadata, text=document)
+        assert node.node_id == chunk_id and node.get_content() == document
+        assert node.ref_doc_id == chunk_id.rsplit(":", 1)[0]
+
+
+def test_chunk_word_pieces_from_chunking_are_what_the_model_would_tokenize(tmp_path: Path, session: Any) -> None:
+    """The ONNX model gets each chunk's word-pieces from chunking instead of tokenizing the chunk again: they must
+    be the tokenizer's own ids for the chunk text (with truncation), and give the same vectors."""
+    from assistant.ingest import _onnx_model as onnx_model
+    from assistant.ingest import _WordPieces, chunk_article, parse_article, read_article
+
+    model = onnx_model(session.embed_model)
+    if model is None:
+        pytest.skip("the ONNX export is not available")
+    articles = [read_article(path) for path in sorted(SEEDS.glob("*.txt"))]
+    articles.append(parse_article("/x/unicode.txt", "Ünïcode — naïve café. Straße, 東京 and ﬁve ligatures!\n"
+                                  "Tabs\tand\u00a0non-breaking spaces; e\u0301 combining; \u200bzero width.\n"
+                                  "Emoji 🙂 end. " + "x" * 900 + " after a very long word.\n"))
+    articles.append(parse_article("/x/long.txt", " ".join(["word"] * 700) + "."))
+    texts: list[str] = []
+    pieces: list[list[int]] = []
+    counter = _WordPieces()
+    for article in articles:
+        for chunk_tokens in (32, 128, 256):
+            chunks = chunk_article(article, counter.count, chunk_tokens)
+            texts.extend(c.text(article.text) for c in chunks)
+            pieces.extend(counter.of_chunks(article, chunks))
+    assert len(texts) > 60
+    tokenized = model.features(texts)
+    given = model.features(texts, pieces)
+    for name in ("input_ids", "attention_mask", "token_type_ids"):
+        assert np.array_equal(tokenized[name], given[name]), name
+    assert np.allclose(model.encode(texts), model.encode(texts, pieces=pieces), atol=1e-6)
+
+
 def test_many_small_articles_are_written_in_fewer_store_calls(tmp_path: Path, session: Any,
                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     from chromadb.api.models.Collection import Collection
@@ -101,11 +192,11 @@ def test_many_small_articles_are_written_in_fewer_store_calls(tmp_path: Path, se
     assert all(chunks == 1 for _, _, chunks in articles.values())  # so that 8 chunks are 8 articles
     writes: list[int] = []
     chroma: dict[tuple[str, str], int] = {}
-    write_articles = Store.write_articles
+    write_steps = Store.write_steps
 
-    def counting_write(self: Store, items: list[Any]) -> None:
+    def counting_write(self: Store, items: list[Any], *args: Any) -> Any:
         writes.append(len(items))
-        write_articles(self, items)
+        return write_steps(self, items, *args)
 
     def counting(method: str) -> Any:
         original = getattr(Collection, method)
@@ -116,14 +207,15 @@ def test_many_small_articles_are_written_in_fewer_store_calls(tmp_path: Path, se
             return original(self, *args, **kwargs)
         return wrapped
 
-    monkeypatch.setattr(Store, "write_articles", counting_write)
+    monkeypatch.setattr(Store, "write_steps", counting_write)
     for method in ("add", "upsert", "delete"):
         monkeypatch.setattr(Collection, method, counting(method))
 
     report = _ingest(session, session.store, [folder], batch_chunks=8)
     assert len(report.ingested) == 30 and report.chunks == 30
-    assert writes == [8, 8, 8, 6]  # one real `Store.write_articles` per batch of about 8 chunks, not one per article
+    assert writes == [8, 8, 8, 6]  # one real store write per batch of about 8 chunks, not one per article
     assert chroma[("chunks", "add")] == 4 and chroma[("articles", "upsert")] == 4
+    assert ("chunks", "delete") not in chroma  # new articles have no old chunks to delete
     assert_clean(session.store, [folder])
 
     writes.clear()
@@ -192,28 +284,32 @@ def test_a_failure_in_a_later_batch_keeps_earlier_batches_and_releases_the_lock(
     folder = write_corpus(tmp_path / "corpus", 12)
     calls = {"n": 0}
     if failing == "write":
-        original = Store.write_articles
+        original = Store.write_steps
 
-        def write(self: Store, items: list[Any]) -> None:
+        def write(self: Store, items: list[Any], *args: Any) -> Any:
             calls["n"] += 1
+            steps = original(self, items, *args)
+            yield next(steps)  # the chunks are in ...
             if calls["n"] == 2:
-                raise RuntimeError("disk full")
-            original(self, items)
-        monkeypatch.setattr(Store, "write_articles", write)
+                raise RuntimeError("disk full")  # ... but the second batch's records never come
+            yield from steps
+        monkeypatch.setattr(Store, "write_steps", write)
     else:
-        embed = type(session.embed_model).get_text_embedding_batch
+        embed = ingest_module._embed
 
-        def embedding(self: Any, texts: list[str], **kwargs: Any) -> Any:
+        def embedding(*args: Any) -> Any:
             calls["n"] += 1
             if calls["n"] == 2:
                 raise RuntimeError("model crashed")
-            return embed(self, texts, **kwargs)
-        monkeypatch.setattr(type(session.embed_model), "get_text_embedding_batch", embedding)
+            return embed(*args)
+        monkeypatch.setattr(ingest_module, "_embed", embedding)
 
     with pytest.raises(RuntimeError):
         _ingest(session, session.store, [folder], batch_chunks=4)
     stored = session.store.list_articles()
     assert len(stored) == 4  # the first batch, whole; nothing of the failed one is recorded
+    if failing == "write":
+        assert session.store.chunk_count() == 8  # its chunks, without records: removed by the next run
     monkeypatch.undo()
 
     result: list[IngestReport] = []  # a rerun in the same process: it would hang if the lock were still held
@@ -247,3 +343,23 @@ def test_killed_between_a_batch_chunks_and_its_records_then_rerun_equals_a_clean
     clean = _store(session, "clean_run")
     _ingest(session, clean, [folder], batch_chunks=5)
     assert_same_store(session.store, clean)
+
+
+@pytest.mark.slow
+def test_the_ingest_command_never_imports_llama_index(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Importing LlamaIndex costs 1-3 s: ingestion writes Chroma records itself, so it never pays for it."""
+    home = fresh_home(tmp_path, tmp_path_factory)
+    folder = write_corpus(tmp_path / "corpus", 5)
+    code = (
+        "import json, sys\n"
+        f"sys.argv = ['assistant', 'ingest', {str(folder)!r}, '--json']\n"
+        "from assistant.cli import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print(json.dumps(sorted(m for m in ('llama_index.core', 'torch') if m in sys.modules)))\n"
+    )
+    done = subprocess.run([str(PYTHON), "-c", code], capture_output=True, text=True, timeout=600, check=False,
+                          env={**os.environ, "ASSISTANT_HOME": str(home)})
+    assert done.returncode == 0, done.stderr[-2000:]
+    report_line, modules_line = done.stdout.strip().splitlines()[-2:]
+    assert len(json.loads(report_line)["ingested"]) == 5
+    assert json.loads(modules_line) == []
