@@ -36,7 +36,7 @@ def pct(values: list[float], q: float) -> float:
 def _progress(label: str, total: int) -> Any:
     from tqdm import tqdm
 
-    return tqdm(total=total, desc=label, unit="art", file=sys.stderr, mininterval=1.0, leave=False)
+    return tqdm(total=total, desc=label, unit="art", file=sys.stderr, mininterval=1.0)
 
 
 def _corpus_chunks(files: list[Path], chunk_tokens: int) -> list[str]:
@@ -117,20 +117,46 @@ def step_raw(args: argparse.Namespace) -> dict[str, Any]:
             "chunks_per_s": len(texts) / seconds, "peak_rss_mb": peak_rss_mb()}
 
 
-def _raw_rate(embed_model: Any, texts: list[str]) -> float:
-    """Chunks/s of the bare model under `embed_model` (ONNX session or SentenceTransformer) on `texts`."""
+def current_rss_mb() -> float:
+    """Resident memory of this process now, in MB."""
+    return _proc_status_kb("VmRSS") / 1024
+
+
+def _proc_status_kb(field: str) -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    return 0
+
+
+def reset_peak_rss() -> bool:
+    """Start a new peak-RSS window (Linux: writing 5 to clear_refs resets VmHWM); False if not possible."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+        return True
+    except OSError:
+        return False
+
+
+def _raw_rate(embed_model: Any, texts: list[str]) -> tuple[float, float]:
+    """(chunks/s of wall time, chunks/s of process CPU time) of the bare model under `embed_model` on `texts`.
+
+    One call on all the texts, as the model is normally called: ONNX `OnnxMiniLM.encode(texts)` (tokenizes,
+    sorts all texts by length, batches of 32), or `SentenceTransformer.encode(texts, batch_size=32)`.
+    """
     model = embed_model._load()
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     if getattr(embed_model, "_onnx", False):
         model.encode(texts)
     else:
         model.encode(texts, batch_size=32, normalize_embeddings=True, show_progress_bar=False)
-    return len(texts) / (time.perf_counter() - started)
+    return len(texts) / (time.perf_counter() - started), len(texts) / (time.process_time() - cpu)
 
 
-def _ingest_with_raw(args: argparse.Namespace, batched: bool) -> dict[str, Any]:
-    """Ingest the corpus, timing the bare model on the same chunks just before and just after (same process),
-    so that the ratio holds even when other work on the machine changes the speed."""
+def step_ingest(args: argparse.Namespace) -> dict[str, Any]:
+    """`ingest_paths` (what `assistant ingest` runs) on the corpus into a fresh collection, with the bare model
+    timed on the same chunks just before and just after it in this process, so that the ratio holds even when
+    other work on the machine changes the speed. The peak RSS of the ingest alone is measured too."""
     from assistant.config import load_settings
     from assistant.engine import open_session
     from assistant.ingest import ingest_paths
@@ -140,91 +166,34 @@ def _ingest_with_raw(args: argparse.Namespace, batched: bool) -> dict[str, Any]:
     files = _files(Path(args.corpus))
     texts = _corpus_chunks(files, session.settings.chunk_tokens)
     session.embed_model.get_text_embedding("warm up")
-    rss_before = peak_rss_mb()
     raw_before = _raw_rate(session.embed_model, texts)
-    bar = _progress("ingest (batched)" if batched else "ingest", len(files))
+    rss_before = current_rss_mb()
+    windowed = reset_peak_rss()
+    bar = _progress("ingest", len(files))
 
     def progress(done: int, total: int, name: str) -> None:
-        bar.n = done
-        bar.refresh()
+        bar.update(done - bar.n)  # redrawn at most once a second
 
-    started = time.perf_counter()
-    if batched:
-        articles, chunks = batched_ingest(files, session.store, session.embed_model, session.settings.chunk_tokens,
-                                          progress=progress)
-    else:
-        report = ingest_paths(files, session.store, session.embed_model, session.settings.chunk_tokens,
-                              progress=progress)
-        articles, chunks = len(report.ingested), report.chunks
-    seconds = time.perf_counter() - started
+    load_start = os.getloadavg()[0]
+    started, cpu = time.perf_counter(), time.process_time()
+    report = ingest_paths(files, session.store, session.embed_model, session.settings.chunk_tokens,
+                          progress=progress)
+    seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu
+    load_end = os.getloadavg()[0]
     bar.close()
+    ingest_peak = _proc_status_kb("VmHWM") / 1024 if windowed else None
     raw_after = _raw_rate(session.embed_model, texts)
-    rate = chunks / seconds
-    return {"articles": articles, "chunks": chunks, "seconds": seconds, "chunks_per_s": rate,
-            "articles_per_s": articles / seconds, "raw_chunks_per_s": (raw_before + raw_after) / 2,
-            "raw_before": raw_before, "raw_after": raw_after, "vs_raw": rate / ((raw_before + raw_after) / 2),
+    raw = (raw_before[0] + raw_after[0]) / 2
+    raw_cpu = (raw_before[1] + raw_after[1]) / 2
+    chunks, articles = report.chunks, len(report.ingested)
+    return {"articles": articles, "chunks": chunks, "files": len(files), "seconds": seconds,
+            "cpu_seconds": cpu_seconds, "chunks_per_s": chunks / seconds, "articles_per_s": articles / seconds,
+            "raw_chunks_per_s": raw, "raw_before": raw_before[0], "raw_after": raw_after[0],
+            "vs_raw": chunks / seconds / raw, "raw_cpu_chunks_per_s": raw_cpu,
+            "vs_raw_cpu": chunks / cpu_seconds / raw_cpu,
             "wordpieces_per_chunk": statistics.mean(count_minilm_tokens(t) for t in texts) if texts else 0,
-            "rss_after_model_mb": rss_before, "peak_rss_mb": peak_rss_mb()}
-
-
-def step_ingest(args: argparse.Namespace) -> dict[str, Any]:
-    """`ingest_paths` on the corpus into a fresh collection, between two raw-model timings on the same chunks."""
-    return _ingest_with_raw(args, batched=False)
-
-
-def batched_ingest(files: list[Path], store: Any, embed_model: Any, chunk_tokens: int, batch_chunks: int = 128,
-                   progress: Any = None) -> tuple[int, int]:
-    """`ingest_paths` with its checks, but embedding and writing ~`batch_chunks` chunks of several articles at once.
-
-    The change proposed for `assistant/ingest.py` (see bench/RESULTS.md); returns (articles, chunks) ingested.
-    """
-    from assistant.errors import UserError
-    from assistant.ingest import chunk_article, read_article
-    from assistant.models import count_minilm_tokens
-
-    store.remove_orphan_chunks()
-    known = {a.article_id: a.sha256 for a in store.list_articles()}
-    pending: list[tuple[Any, list[Any]]] = []
-    pending_shas: set[str] = set()
-    done = [0, 0]
-
-    def flush() -> None:
-        texts = [c.text(article.text) for article, chunks in pending for c in chunks]
-        vectors = embed_model.get_text_embedding_batch(texts)
-        items, start = [], 0
-        for article, chunks in pending:
-            items.append((article, chunks, vectors[start : start + len(chunks)]))
-            start += len(chunks)
-        store.write_articles(items)
-        done[0] += len(pending)
-        done[1] += len(texts)
-        pending.clear()
-        pending_shas.clear()
-
-    for number, path in enumerate(files):
-        if progress:
-            progress(number, len(files), path.name)
-        try:
-            article = read_article(path)
-        except UserError:
-            continue
-        if known.get(article.article_id) == article.sha256 or not article.sentences:
-            continue
-        if article.sha256 in pending_shas or any(a.article_id != article.article_id
-                                                 for a in store.find_by_sha(article.sha256)):
-            continue
-        pending.append((article, chunk_article(article, count_minilm_tokens, chunk_tokens)))
-        pending_shas.add(article.sha256)
-        if sum(len(c) for _, c in pending) >= batch_chunks:
-            flush()
-    if pending:
-        flush()
-    return done[0], done[1]
-
-
-def step_ingest_batched(args: argparse.Namespace) -> dict[str, Any]:
-    """`batched_ingest` (the proposed ingest.py change), between two raw-model timings on the same chunks."""
-    return _ingest_with_raw(args, batched=True)
+            "rss_after_model_mb": rss_before, "ingest_peak_rss_mb": ingest_peak, "peak_rss_mb": peak_rss_mb(),
+            "load_average": [load_start, load_end]}
 
 
 def _stock_embedding() -> Any:
@@ -439,7 +408,6 @@ def step_stock_ask(args: argparse.Namespace) -> dict[str, Any]:
 
 
 STEPS = {"onnx": step_onnx, "onnx-export": step_onnx_export, "raw": step_raw, "ingest": step_ingest,
-         "ingest-batched": step_ingest_batched,
          "stock-ingest": step_stock_ingest, "build-large": step_build_large, "retrieval": step_retrieval,
          "answers": step_answers, "stock-ask": step_stock_ask}
 
