@@ -365,7 +365,9 @@ def step_answers(args: argparse.Namespace) -> dict[str, Any]:
 
         index = VectorStoreIndex.from_vector_store(_stock_vector_store(args.stock_collection),
                                                    embed_model=_stock_embedding())
-        stock = CitationQueryEngine.from_args(index, llm=engine.llm, similarity_top_k=settings.top_k)
+        from assistant.llamaindex_adapters import as_llm
+
+        stock = CitationQueryEngine.from_args(index, llm=as_llm(engine.llm), similarity_top_k=settings.top_k)
     asked = args.question or []
     engine.ask(asked[0])  # warm: loads the LLM and the embedding model
     rows, theirs = [], []
@@ -403,7 +405,9 @@ def step_stock_ask(args: argparse.Namespace) -> dict[str, Any]:
 
     index = VectorStoreIndex.from_vector_store(_stock_vector_store(args.stock_collection),
                                                embed_model=_stock_embedding())
-    response = CitationQueryEngine.from_args(index, llm=llm_for(load_settings())).query(args.question[0])
+    from assistant.llamaindex_adapters import as_llm
+
+    response = CitationQueryEngine.from_args(index, llm=as_llm(llm_for(load_settings()))).query(args.question[0])
     return {"answer": str(response)}
 
 
