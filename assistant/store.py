@@ -250,7 +250,7 @@ class Store:
             pass
 
     def write_steps(self, items: list[tuple[Article, list[Chunk], Vectors]], replacing: Iterable[str] | None = None,
-                    slice_chunks: int | None = 128) -> Iterator[None]:
+                    slice_chunks: int | None = 256) -> Iterator[None]:
         """`write_articles` one Chroma call at a time: each `next()` makes one call (chunks in slices of
         `slice_chunks`, None: all at once), so that a caller can interleave other work (Chroma holds the GIL for
         the whole of each call). The order, and so the commit point, is `write_articles`' own."""
@@ -290,7 +290,7 @@ class Store:
                 "ingested_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                 **{k: v for k, v in article.metadata.items() if v},
             })
-        step = max(1, (slice_chunks or len(ids)) // 2)  # an article record costs about two chunks
+        step = max(1, slice_chunks // 2 if slice_chunks else len(ids))  # a record costs about two chunks
         for start in range(0, len(ids), step):
             part = slice(start, start + step)
             self.articles.upsert(ids=ids[part], documents=[article.text for article, _, _ in items[part]],

@@ -194,9 +194,9 @@ def test_many_small_articles_are_written_in_fewer_store_calls(tmp_path: Path, se
     chroma: dict[tuple[str, str], int] = {}
     write_steps = Store.write_steps
 
-    def counting_write(self: Store, items: list[Any], *args: Any) -> Any:
+    def counting_write(self: Store, items: list[Any], *args: Any, **kwargs: Any) -> Any:
         writes.append(len(items))
-        return write_steps(self, items, *args)
+        return write_steps(self, items, *args, **kwargs)
 
     def counting(method: str) -> Any:
         original = getattr(Collection, method)
@@ -286,9 +286,9 @@ def test_a_failure_in_a_later_batch_keeps_earlier_batches_and_releases_the_lock(
     if failing == "write":
         original = Store.write_steps
 
-        def write(self: Store, items: list[Any], *args: Any) -> Any:
+        def write(self: Store, items: list[Any], *args: Any, **kwargs: Any) -> Any:
             calls["n"] += 1
-            steps = original(self, items, *args)
+            steps = original(self, items, *args, **kwargs)
             yield next(steps)  # the chunks are in ...
             if calls["n"] == 2:
                 raise RuntimeError("disk full")  # ... but the second batch's records never come
