@@ -156,44 +156,61 @@ def _raw_rate(embed_model: Any, texts: list[str]) -> tuple[float, float]:
 def step_ingest(args: argparse.Namespace) -> dict[str, Any]:
     """`ingest_paths` (what `assistant ingest` runs) on the corpus into a fresh collection, with the bare model
     timed on the same chunks just before and just after it in this process, so that the ratio holds even when
-    other work on the machine changes the speed. The peak RSS of the ingest alone is measured too."""
+    other work on the machine changes the speed. With `--rounds N`: N ingests into N fresh collections, raw
+    timed between them, and medians of the per-round figures. The peak RSS of the ingests alone is measured too."""
     from assistant.config import load_settings
     from assistant.engine import open_session
     from assistant.ingest import ingest_paths
-    from assistant.models import count_minilm_tokens
+    from assistant.models import count_minilm_tokens, embedding_name
+    from assistant.store import open_store
 
     session = open_session(load_settings())
     files = _files(Path(args.corpus))
     texts = _corpus_chunks(files, session.settings.chunk_tokens)
     session.embed_model.get_text_embedding("warm up")
-    raw_before = _raw_rate(session.embed_model, texts)
+    raws = [_raw_rate(session.embed_model, texts)]
     rss_before = current_rss_mb()
-    windowed = reset_peak_rss()
-    bar = _progress("ingest", len(files))
+    rounds: list[dict[str, Any]] = []
+    for number in range(max(1, args.rounds)):
+        store = session.store if number == 0 else open_store(
+            session.settings.model_copy(update={"collection": f"{session.settings.collection}_{number}"}),
+            embedding_name(session.settings))
+        windowed = reset_peak_rss()
+        bar = _progress("ingest", len(files))
 
-    def progress(done: int, total: int, name: str) -> None:
-        bar.update(done - bar.n)  # redrawn at most once a second
+        def progress(done: int, total: int, name: str, bar: Any = bar) -> None:
+            bar.update(done - bar.n)  # redrawn at most once a second
 
-    load_start = os.getloadavg()[0]
-    started, cpu = time.perf_counter(), time.process_time()
-    report = ingest_paths(files, session.store, session.embed_model, session.settings.chunk_tokens,
-                          progress=progress)
-    seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu
-    load_end = os.getloadavg()[0]
-    bar.close()
-    ingest_peak = _proc_status_kb("VmHWM") / 1024 if windowed else None
-    raw_after = _raw_rate(session.embed_model, texts)
-    raw = (raw_before[0] + raw_after[0]) / 2
-    raw_cpu = (raw_before[1] + raw_after[1]) / 2
-    chunks, articles = report.chunks, len(report.ingested)
-    return {"articles": articles, "chunks": chunks, "files": len(files), "seconds": seconds,
-            "cpu_seconds": cpu_seconds, "chunks_per_s": chunks / seconds, "articles_per_s": articles / seconds,
-            "raw_chunks_per_s": raw, "raw_before": raw_before[0], "raw_after": raw_after[0],
-            "vs_raw": chunks / seconds / raw, "raw_cpu_chunks_per_s": raw_cpu,
-            "vs_raw_cpu": chunks / cpu_seconds / raw_cpu,
+        load_start = os.getloadavg()[0]
+        started, cpu = time.perf_counter(), time.process_time()
+        report = ingest_paths(files, store, session.embed_model, session.settings.chunk_tokens, progress=progress)
+        seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu
+        load_end = os.getloadavg()[0]
+        bar.close()
+        peak = _proc_status_kb("VmHWM") / 1024 if windowed else None
+        raws.append(_raw_rate(session.embed_model, texts))
+        raw = (raws[-2][0] + raws[-1][0]) / 2
+        raw_cpu = (raws[-2][1] + raws[-1][1]) / 2
+        rate = report.chunks / seconds
+        rounds.append({"chunks": report.chunks, "articles": len(report.ingested), "seconds": seconds,
+                       "cpu_seconds": cpu_seconds, "chunks_per_s": rate, "raw_chunks_per_s": raw,
+                       "vs_raw": rate / raw, "raw_cpu_chunks_per_s": raw_cpu,
+                       "vs_raw_cpu": report.chunks / cpu_seconds / raw_cpu, "ingest_peak_rss_mb": peak,
+                       "load_average": [load_start, load_end]})
+
+    def median(key: str) -> float:
+        return statistics.median(r[key] for r in rounds)
+
+    peaks = [r["ingest_peak_rss_mb"] for r in rounds if r["ingest_peak_rss_mb"] is not None]
+    return {"articles": rounds[0]["articles"], "chunks": rounds[0]["chunks"], "files": len(files),
+            "seconds": median("seconds"), "cpu_seconds": median("cpu_seconds"),
+            "chunks_per_s": median("chunks_per_s"), "articles_per_s": rounds[0]["articles"] / median("seconds"),
+            "raw_chunks_per_s": median("raw_chunks_per_s"), "raw_before": raws[0][0], "raw_after": raws[-1][0],
+            "vs_raw": median("vs_raw"), "raw_cpu_chunks_per_s": median("raw_cpu_chunks_per_s"),
+            "vs_raw_cpu": median("vs_raw_cpu"),
             "wordpieces_per_chunk": statistics.mean(count_minilm_tokens(t) for t in texts) if texts else 0,
-            "rss_after_model_mb": rss_before, "ingest_peak_rss_mb": ingest_peak, "peak_rss_mb": peak_rss_mb(),
-            "load_average": [load_start, load_end]}
+            "rss_after_model_mb": rss_before, "ingest_peak_rss_mb": max(peaks) if peaks else None,
+            "peak_rss_mb": peak_rss_mb(), "raw_chunks_per_s_each": [r[0] for r in raws], "rounds": rounds}
 
 
 def _stock_embedding() -> Any:
@@ -429,6 +446,7 @@ def main() -> None:
     parser.add_argument("--stock", action="store_true")
     parser.add_argument("--question", action="append")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--rounds", type=int, default=1, help="ingest: rounds, raw timed between them")
     args = parser.parse_args()
     random.seed(args.seed)
     print(json.dumps(STEPS[args.step](args)), flush=True)
