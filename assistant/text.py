@@ -29,10 +29,12 @@ class Span:
 
 def _is_abbreviation(text: str, dot: int) -> bool:
     """Whether the period at `dot` belongs to an abbreviation such as "U.S." or "Dr."."""
-    match = re.search(r"([A-Za-z.]+)$", text[:dot])
-    if not match:
+    begin = dot  # back over the letters and periods before it (a search on `text[:dot]` is quadratic)
+    while begin > 0 and (text[begin - 1] == "." or (text[begin - 1].isascii() and text[begin - 1].isalpha())):
+        begin -= 1
+    token = text[begin:dot]
+    if not token:
         return False
-    token = match.group(1)
     if re.fullmatch(r"(?:[A-Za-z]\.)+[A-Za-z]", token):  # U.S, a.m, e.g
         return True
     if len(token) == 1 and token.isupper():  # initials: "J. Smith"
@@ -67,11 +69,10 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[Sp
 def _inside_open_quote(text: str, start: int, stop: int, line_end: int) -> bool:
     """Whether `stop` falls inside a double-quoted passage that closes later on the line."""
     piece = text[start:stop]
-    rest = text[stop:line_end]
     if piece.count("“") > piece.count("”"):
-        return "”" in rest
+        return text.find("”", stop, line_end) != -1
     if piece.count('"') % 2 == 1:
-        return '"' in rest
+        return text.find('"', stop, line_end) != -1
     return False
 
 
