@@ -34,8 +34,11 @@ QUESTIONS = [
 ]
 
 
+STARTED = time.perf_counter()
+
+
 def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
+    print(f"[{time.perf_counter() - STARTED:6.0f} s] {message}", file=sys.stderr, flush=True)
 
 
 def run_json(args: list[str], env: dict[str, str], timeout: float = 3600, show_stderr: bool = False) -> dict[str, Any]:
@@ -44,7 +47,7 @@ def run_json(args: list[str], env: dict[str, str], timeout: float = 3600, show_s
                           text=True, timeout=timeout, cwd=ROOT)
     if done.returncode != 0:
         raise RuntimeError(f"{' '.join(args[:4])} failed ({done.returncode}):\n{(done.stderr or '')[-3000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def worker(step: str, env: dict[str, str], *extra: str, timeout: float = 3600, show_stderr: bool = False
@@ -280,7 +283,8 @@ def render(r: dict[str, Any]) -> str:
     lines = [
         f"Measured {m['date']} on {m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB RAM, {m['os']}, "
         f"Python {m['python']}; load average {m['load_average_start']:.1f} at start, "
-        f"{m['load_average_end']:.1f} at end (other work shared the machine). "
+        f"{m['load_average_end']:.1f} at end"
+        f"{' (other work shared the machine)' if max(m['load_average_start'], m['load_average_end']) > 1.5 else ''}. "
         f"{r['settings']['articles']:,} synthetic articles; {ret['ours_onnx']['chunks']:,}-chunk store for retrieval "
         "(random unit vectors + generated Zipf-distributed text, written straight through Chroma, not embedded); "
         f"{len(start['help'])} process runs per start-up figure ({len(start.get('stock_ask', []))} for stock). "

@@ -20,7 +20,7 @@ def test_abbreviations_at_the_start_after_other_letters_and_initials() -> None:
 
 def test_a_long_single_line_article_splits_in_one_pass() -> None:
     """Each sentence end once looked back with a search over all the text before it: a 2.6 MB one-line article
-    took most of an hour; now a few tenths of a second. Counts and abbreviations must be unchanged."""
+    would take about 1.5 h (0.48 MB took 200 s); now under a second. Counts and abbreviations must be unchanged."""
     sentence = 'Mr. Smith met Dr. Jones in the U.S. on day {}. "It rained," he said. It rained.'
     text = " ".join(sentence.format(i) for i in range(32_000))
     spans = sentence_spans(text)
