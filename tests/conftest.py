@@ -42,6 +42,12 @@ def seeded_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
         session = open_session(load_settings())
         ingest_paths([SEEDS], session.store, session.embed_model, session.settings.chunk_tokens)
+        # The ONNX export is made once per data folder, by the first process that loads the model there; the
+        # model may already be loaded in this process from another folder, so make this folder's own.
+        from assistant.models import minilm_path
+        from assistant.onnx_embedding import load_onnx_minilm
+
+        load_onnx_minilm(minilm_path())
     finally:
         if previous is None:
             os.environ.pop("ASSISTANT_HOME", None)
