@@ -572,15 +572,15 @@ class _Writes:
 def _embed(embed_model: Any, batch: _Batch, progress: Callable[[int], None], meanwhile: Callable[[], None]) -> Any:
     """Vectors of the batch's chunks in order, as one float32 array.
 
-    Chunks go to the model longest first, as `OnnxMiniLM.encode` orders them, so that each of its batches holds
-    chunks of similar length (less padding); the ONNX model gets the chunks' word-pieces from chunking, other
-    models the texts. `meanwhile()` is called once per model batch, while the ONNX model computes.
-    `progress` gets the number of chunks embedded so far.
+    Chunks go to the model longest first, as `OnnxMiniLM.encode` orders them (by word-pieces for the ONNX model,
+    characters for others), so that each of its batches holds chunks of similar length (less padding); the ONNX
+    model gets the chunks' word-pieces from chunking, other models the texts. `meanwhile()` is called once per
+    model batch, while the ONNX model computes. `progress` gets the number of chunks embedded so far.
     """
     import numpy as np
 
     texts, onnx = batch.texts, _onnx_model(embed_model)
-    order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+    order = sorted(range(len(texts)), key=lambda i: -len(batch.pieces[i] if onnx is not None else texts[i]))
     step = max(1, int(getattr(embed_model, "embed_batch_size", 32) or 32))
     out: Any = None
     for start in range(0, len(order), step):

