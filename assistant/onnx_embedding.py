@@ -133,6 +133,9 @@ def _check_export(path: Path, model_dir: Path, encoder: Any) -> None:
         raise RuntimeError(f"the ONNX export differs from the torch model by {error:.2e}")
 
 
+_ENCODE_WINDOW = 4096  # texts tokenized and sorted together by `encode` (padding 0.4% of tokens vs 0.05% for all)
+
+
 class OnnxMiniLM:
     """all-MiniLM-L6-v2 on onnxruntime: `encode(texts)` gives normalized float32 vectors, one row per text."""
 
@@ -220,7 +223,11 @@ class OnnxMiniLM:
         little of it is padding (sorted by characters instead, 7% of the tokens computed were padding on the
         bench's corpus; by word-pieces, 0.05%).
 
-        `pieces`: the texts' word-piece ids, if known (see `features`); otherwise the texts are tokenized here."""
+        `pieces`: the texts' word-piece ids, if known (see `features`); otherwise the texts are tokenized here,
+        `_ENCODE_WINDOW` at a time (all 32,000 chunks of the bench's large corpus at once held 190 MB of ids)."""
+        if pieces is None and len(texts) > _ENCODE_WINDOW:
+            return np.concatenate([self.encode(texts[start : start + _ENCODE_WINDOW], batch_size)
+                                   for start in range(0, len(texts), _ENCODE_WINDOW)])
         if pieces is None:
             pieces = [e.ids for e in self._pieces.encode_batch(list(texts), add_special_tokens=False)]
         out: np.ndarray | None = None

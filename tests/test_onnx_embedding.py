@@ -57,6 +57,17 @@ def test_order_and_batching_do_not_change_vectors(onnx_folder: Path) -> None:
     assert model.encode([]).shape == (0, 384)
 
 
+def test_long_lists_are_tokenized_a_window_at_a_time_with_the_same_vectors(
+        onnx_folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from assistant import onnx_embedding
+
+    model = OnnxMiniLM(onnx_model_file(minilm_path(), onnx_folder), minilm_path())
+    whole = model.encode(TEXTS)
+    monkeypatch.setattr(onnx_embedding, "_ENCODE_WINDOW", 7)
+    windows = model.encode(TEXTS)
+    assert windows.shape == whole.shape and float(np.abs(windows - whole).max()) < 1e-5
+
+
 def test_each_model_call_gets_texts_of_similar_word_piece_counts(onnx_folder: Path,
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     """Texts of one length in characters can differ twofold in word-pieces: sorted by characters, every call
