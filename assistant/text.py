@@ -29,8 +29,9 @@ class Span:
 
 def _is_abbreviation(text: str, dot: int) -> bool:
     """Whether the period at `dot` belongs to an abbreviation such as "U.S." or "Dr."."""
-    begin = dot  # back over the letters and periods before it (a search on `text[:dot]` is quadratic)
-    while begin > 0 and (text[begin - 1] == "." or (text[begin - 1].isascii() and text[begin - 1].isalpha())):
+    begin = dot  # back over the letters and periods before it (a search on `text[:dot]` is quadratic), at most 40:
+    floor = max(0, dot - 40)  # no abbreviation is longer, and a run of "a.a.a." must not make it quadratic again
+    while begin > floor and (text[begin - 1] == "." or (text[begin - 1].isascii() and text[begin - 1].isalpha())):
         begin -= 1
     token = text[begin:dot]
     if not token:
