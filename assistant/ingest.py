@@ -572,25 +572,22 @@ class _Writes:
 def _embed(embed_model: Any, batch: _Batch, progress: Callable[[int], None], meanwhile: Callable[[], None]) -> Any:
     """Vectors of the batch's chunks in order, as one float32 array.
 
-    Chunks go to the model longest first, as `OnnxMiniLM.encode` orders them (by word-pieces for the ONNX model,
-    characters for others), so that each of its batches holds chunks of similar length (less padding); the ONNX
-    model gets the chunks' word-pieces from chunking, other models the texts. `meanwhile()` is called once per
-    model batch, while the ONNX model computes. `progress` gets the number of chunks embedded so far.
+    The ONNX model's own `OnnxMiniLM.encode` gets the chunks' word-pieces from chunking and calls `meanwhile()`
+    during each of its model calls; other models get the texts longest first (similar lengths in a call, less
+    padding), `meanwhile()` before each call. `progress` gets the number of chunks embedded so far.
     """
     import numpy as np
 
     texts, onnx = batch.texts, _onnx_model(embed_model)
-    order = sorted(range(len(texts)), key=lambda i: -len(batch.pieces[i] if onnx is not None else texts[i]))
     step = max(1, int(getattr(embed_model, "embed_batch_size", 32) or 32))
+    if onnx is not None:
+        return onnx.encode(texts, step, batch.pieces, meanwhile=meanwhile, progress=progress)
+    order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
     out: Any = None
     for start in range(0, len(order), step):
         index = order[start : start + step]
-        if onnx is not None:
-            feeds = onnx.features([texts[i] for i in index], [batch.pieces[i] for i in index])
-            vectors = onnx.run_overlapped(feeds, meanwhile)
-        else:
-            meanwhile()
-            vectors = np.asarray(embed_model.get_text_embedding_batch([texts[i] for i in index]), dtype=np.float32)
+        meanwhile()
+        vectors = np.asarray(embed_model.get_text_embedding_batch([texts[i] for i in index]), dtype=np.float32)
         if out is None:
             out = np.zeros((len(texts), vectors.shape[1]), dtype=np.float32)
         out[index] = vectors

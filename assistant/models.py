@@ -39,12 +39,9 @@ def minilm_path() -> Path:
 
 @lru_cache(maxsize=1)
 def _minilm_tokenizer() -> Any:
-    from tokenizers import Tokenizer
+    from assistant.onnx_embedding import plain_tokenizer
 
-    tokenizer = Tokenizer.from_file(str(minilm_path() / "tokenizer.json"))
-    tokenizer.no_padding()  # the shipped file pads and truncates to 128: we want true lengths
-    tokenizer.no_truncation()
-    return tokenizer
+    return plain_tokenizer(minilm_path())  # the one the ONNX model sorts by: true lengths
 
 
 def count_minilm_tokens(text: str) -> int:

@@ -141,8 +141,8 @@ def reset_peak_rss() -> bool:
 def _raw_rate(embed_model: Any, texts: list[str]) -> tuple[float, float]:
     """(chunks/s of wall time, chunks/s of process CPU time) of the bare model under `embed_model` on `texts`.
 
-    One call on all the texts, as the model is normally called: ONNX `OnnxMiniLM.encode(texts)` (tokenizes,
-    sorts all texts by length, batches of 32), or `SentenceTransformer.encode(texts, batch_size=32)`.
+    One call on all the texts, as the model is normally called: ONNX `OnnxMiniLM.encode(texts)` (tokenizes and
+    sorts by word-pieces 4,096 texts at a time, batches of 32), or `SentenceTransformer.encode(texts, batch_size=32)`.
     """
     model = embed_model._load()
     started, cpu = time.perf_counter(), time.process_time()

@@ -64,8 +64,10 @@ def test_long_lists_are_tokenized_a_window_at_a_time_with_the_same_vectors(
     model = OnnxMiniLM(onnx_model_file(minilm_path(), onnx_folder), minilm_path())
     whole = model.encode(TEXTS)
     monkeypatch.setattr(onnx_embedding, "_ENCODE_WINDOW", 7)
-    windows = model.encode(TEXTS)
+    seen: list[int] = []
+    windows = model.encode(TEXTS, progress=seen.append)
     assert windows.shape == whole.shape and float(np.abs(windows - whole).max()) < 1e-5
+    assert seen == sorted(seen) and seen[-1] == len(TEXTS)  # counted across windows
 
 
 def test_each_model_call_gets_texts_of_similar_word_piece_counts(onnx_folder: Path,
