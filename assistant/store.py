@@ -1,12 +1,17 @@
 """The Chroma store: chunk vectors plus one record per article, embedded or on a Chroma server.
 
 Layout, per collection name N:
-- `N_chunks`: one record per chunk, written through LlamaIndex's `ChromaVectorStore` so that stock
-  LlamaIndex engines can read the same store. Metadata carries the article id, the source path and
-  the sentence offsets into the article's original text.
-- `N_articles`: one record per article whose document is the article's original text; its metadata
-  (source, title, sha256, chunk count) is written last, so an article counts as stored only once
-  all its chunks are in. A `revision` in this collection's metadata changes on every write.
+- `N_chunks`: one record per chunk, in the format LlamaIndex's `ChromaVectorStore` reads, so that stock
+  LlamaIndex engines can use the same store. The chunk's text and all its metadata (article id, source,
+  title, the sentence offsets into the article's original text) are in the `_node_content` JSON; source,
+  title and article id are also plain metadata, for filters. No Chroma document: Chroma indexes every
+  document for full-text search (about half of the cost of a write), and our keyword search has its own.
+- `N_texts`: each article's original text (metadata `text`; a placeholder 1-dimensional vector).
+- `N_articles`: one record per article (source, title, sha256, chunk count), written last, so an
+  article counts as stored only once its chunks and text are in. A `revision` in this collection's
+  metadata changes on every write.
+Stores written by earlier versions keep texts as Chroma documents (chunk and article records); reading
+handles both.
 """
 
 from __future__ import annotations
@@ -104,6 +109,7 @@ class Store:
         self.embedding_name = embedding_name
         self._chunks: Collection | None = None
         self._articles: Collection | None = None
+        self._texts: Collection | None = None
 
     @property
     def identity(self) -> str:
@@ -138,6 +144,12 @@ class Store:
                 f"{self.name}_articles", embedding_function=None, metadata={"hnsw:space": "cosine"}
             )
         return self._articles
+
+    @property
+    def texts(self) -> Collection:
+        if self._texts is None:
+            self._texts = self.client.get_or_create_collection(f"{self.name}_texts", embedding_function=None)
+        return self._texts
 
     def vector_store(self) -> Any:
         """The chunk collection as a LlamaIndex `ChromaVectorStore`."""
@@ -176,7 +188,10 @@ class Store:
         return self._article(result["ids"][0], (result["metadatas"] or [{}])[0])
 
     def article_text(self, article_id: str) -> str | None:
-        result = self.articles.get(ids=[article_id], include=["documents"])
+        result = self.texts.get(ids=[article_id], include=["metadatas"])
+        if result["ids"]:
+            return str(((result["metadatas"] or [{}])[0] or {}).get("text", ""))
+        result = self.articles.get(ids=[article_id], include=["documents"])  # a store of an earlier version
         docs = result.get("documents") or []
         return docs[0] if docs else None
 
@@ -186,7 +201,7 @@ class Store:
         where: Any = {"document_id": {"$in": article_ids}} if article_ids else None
         result = self.chunks.get(ids=chunk_ids, where=where, include=["documents", "metadatas"])
         by_id = {
-            i: self._chunk(i, d or "", m or {})
+            i: self._chunk(i, d, m or {})
             for i, d, m in zip(result["ids"], result["documents"] or [], result["metadatas"] or [], strict=False)
         }
         order = chunk_ids if chunk_ids is not None else sorted(by_id)
@@ -206,7 +221,7 @@ class Store:
         out = []
         for i, d, m, dist in zip(result["ids"][0], (result["documents"] or [[]])[0], (result["metadatas"] or [[]])[0],
                                  (result["distances"] or [[]])[0], strict=False):
-            chunk = self._chunk(i, d or "", m or {})
+            chunk = self._chunk(i, d, m or {})
             out.append(StoredChunk(**{**chunk.__dict__, "score": 1.0 - float(dist)}))
         return out
 
@@ -219,11 +234,16 @@ class Store:
         )
 
     @staticmethod
-    def _chunk(chunk_id: str, text: str, meta: Any) -> StoredChunk:
-        spans = json.loads(meta.get("sentences") or "[]")
+    def _chunk(chunk_id: str, document: str | None, meta: Any) -> StoredChunk:
+        """A chunk from its Chroma record: text and offsets from `_node_content` (a store of an earlier version:
+        the document and plain metadata)."""
+        node = json.loads(meta.get("_node_content") or "{}")
+        details = {**(node.get("metadata") or {}), **meta}
+        spans = json.loads(details.get("sentences") or "[]")
         return StoredChunk(
-            chunk_id=chunk_id, article_id=str(meta.get("document_id", "")), source=str(meta.get("source", "")),
-            title=str(meta.get("title", "")), text=text, sentences=[(int(a), int(b)) for a, b in spans],
+            chunk_id=chunk_id, article_id=str(meta.get("document_id", "")), source=str(details.get("source", "")),
+            title=str(details.get("title", "")), text=document or str(node.get("text") or ""),
+            sentences=[(int(a), int(b)) for a, b in spans],
         )
 
     # Writing ---------------------------------------------------------------------------------
@@ -266,20 +286,17 @@ class Store:
             self.chunks.delete(where=where)
             yield
         chunk_ids: list[str] = []
-        documents: list[str] = []
         metadatas: list[Any] = []
         vectors: list[Any] = []
         for article, chunks, embeddings in items:
             for chunk, vector in zip(chunks, np.asarray(embeddings, dtype=np.float32), strict=True):
                 chunk_ids.append(chunk.chunk_id)
-                documents.append(chunk.text(article.text))
                 metadatas.append(_chunk_metadata(article, chunk))
                 vectors.append(vector)
         step = min(self.client.get_max_batch_size(), slice_chunks or len(chunk_ids) or 1)
         for start in range(0, len(chunk_ids), step):
             part = slice(start, start + step)
-            self.chunks.add(ids=chunk_ids[part], embeddings=vectors[part], metadatas=metadatas[part],
-                            documents=documents[part])
+            self.chunks.add(ids=chunk_ids[part], embeddings=vectors[part], metadatas=metadatas[part])
             yield
         records: list[Any] = []
         means: Any = []
@@ -290,32 +307,43 @@ class Store:
                 "ingested_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                 **{k: v for k, v in article.metadata.items() if v},
             })
-        step = max(1, slice_chunks // 2 if slice_chunks else len(ids))  # a record costs about two chunks
+        step = max(1, slice_chunks // 2 if slice_chunks else len(ids))  # a text costs about two chunks
         for start in range(0, len(ids), step):
             part = slice(start, start + step)
-            self.articles.upsert(ids=ids[part], documents=[article.text for article, _, _ in items[part]],
-                                 metadatas=records[part], embeddings=means[part])
+            placeholders = np.ones((len(ids[part]), 1), dtype=np.float32)  # Chroma needs a vector per record
+            self.texts.upsert(ids=ids[part], embeddings=placeholders,
+                              metadatas=[{"text": article.text} for article, _, _ in items[part]])
+            yield
+        step = max(1, slice_chunks or len(ids))
+        for start in range(0, len(ids), step):
+            part = slice(start, start + step)
+            self.articles.upsert(ids=ids[part], metadatas=records[part], embeddings=means[part])
             yield
         self._bump_revision()
 
     def remove_articles(self, article_ids: Iterable[str]) -> int:
         removed = 0
         for article_id in article_ids:
-            self.articles.delete(ids=[article_id])
+            self.articles.delete(ids=[article_id])  # the commit point first: no half-removed article is listed
             self.chunks.delete(where={"document_id": article_id})
+            self.texts.delete(ids=[article_id])
             removed += 1
         if removed:
             self._bump_revision()
         return removed
 
     def remove_orphan_chunks(self) -> int:
-        """Delete chunks of articles that were never recorded (an ingest killed half-way)."""
+        """Delete chunks and texts of articles that were never recorded (an ingest killed half-way); returns
+        the number of chunks deleted."""
         known = set(self.article_shas())
         result = self.chunks.get(include=["metadatas"])
         orphans = [i for i, m in zip(result["ids"], result["metadatas"] or [], strict=False)
                    if str((m or {}).get("document_id")) not in known]
         for start in range(0, len(orphans), 1000):
             self.chunks.delete(ids=orphans[start : start + 1000])
+        texts = [i for i in self.texts.get(include=[])["ids"] if i not in known]
+        for start in range(0, len(texts), 1000):
+            self.texts.delete(ids=texts[start : start + 1000])
         return len(orphans)
 
     def chunk_count(self) -> int:
@@ -333,9 +361,11 @@ _LLM_EXCLUDED = ["sentences", "start", "end", "chunk", "sha256"]
 
 
 def _chunk_metadata(article: Article, chunk: Chunk) -> dict[str, Any]:
-    """A chunk's Chroma metadata, as `ChromaVectorStore.add` stores a `TextNode` with our metadata, excluded keys
-    and the article as source (`node_to_metadata_dict(node, remove_text=True, flat_metadata=True)`), so that
-    stock LlamaIndex engines read the store. tests/test_ingest_batching.py checks it against LlamaIndex."""
+    """A chunk's Chroma metadata: a `TextNode` with our metadata, excluded keys, the article as source and the
+    chunk's text, as LlamaIndex's `node_to_metadata_dict(node, remove_text=False)` serializes it, so that stock
+    LlamaIndex engines read the store (`metadata_dict_to_node` takes the text from `_node_content` when Chroma
+    has no document). Of the plain metadata only what filters need: `document_id` (LlamaIndex deletes by it),
+    source and title. tests/test_ingest_batching.py checks what LlamaIndex reads back."""
     metadata: dict[str, Any] = {
         "source": article.source, "title": article.title, "chunk": chunk.index, "start": chunk.start,
         "end": chunk.end, "sentences": json.dumps([[s.start, s.end] for s in chunk.sentences]),
@@ -346,12 +376,13 @@ def _chunk_metadata(article: Article, chunk: Chunk) -> dict[str, Any]:
         "excluded_embed_metadata_keys": _EMBED_EXCLUDED, "excluded_llm_metadata_keys": _LLM_EXCLUDED,
         "relationships": {"1": {"node_id": article.article_id, "node_type": None, "metadata": {}, "hash": None,
                                 "class_name": "RelatedNodeInfo"}},
-        "metadata_template": "{key}: {value}", "metadata_separator": "\n", "text": "", "mimetype": "text/plain",
+        "metadata_template": "{key}: {value}", "metadata_separator": "\n", "text": chunk.text(article.text),
+        "mimetype": "text/plain",
         "start_char_idx": None, "end_char_idx": None, "text_template": "{metadata_str}\n\n{content}",
         "class_name": "TextNode",
     }
-    return {**metadata, "_node_content": json.dumps(node, ensure_ascii=False), "_node_type": "TextNode",
-            "document_id": article.article_id, "doc_id": article.article_id, "ref_doc_id": article.article_id}
+    return {"source": article.source, "title": article.title, "_node_content": json.dumps(node, ensure_ascii=False),
+            "_node_type": "TextNode", "document_id": article.article_id}
 
 
 def _normalized_mean(vectors: Vectors) -> list[float]:

@@ -97,8 +97,9 @@ def machine() -> dict[str, Any]:
 
 
 def ensure_large_store(work: Path, chunks: int, onnx_dir: Path) -> tuple[Path, dict[str, Any]]:
-    """The home holding the `large` collection of `chunks` chunks, built on first use."""
-    home = work / f"large-{chunks}"
+    """The home holding the `large` collection of `chunks` chunks, built on first use (v2: the store layout
+    without Chroma documents)."""
+    home = work / f"large-{chunks}-v2"
     marker = home / "build.json"
     if marker.is_file() and marker.read_text().strip():
         return home, {**json.loads(marker.read_text().strip().splitlines()[-1]), "reused": True}

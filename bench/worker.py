@@ -262,9 +262,11 @@ def step_build_large(args: argparse.Namespace) -> dict[str, Any]:
     import numpy as np
 
     from assistant.config import load_settings
+    from assistant.ingest import Article, Chunk
     from assistant.models import embedding_name
     from assistant.retrieval import KeywordIndex
-    from assistant.store import open_store
+    from assistant.store import _chunk_metadata, open_store
+    from assistant.text import Span
     from bench.corpus import chunk_texts
 
     settings = load_settings()
@@ -272,20 +274,23 @@ def step_build_large(args: argparse.Namespace) -> dict[str, Any]:
     rng = np.random.default_rng(5)
     started = time.perf_counter()
     batch: list[tuple[int, str]] = []
-    articles: dict[int, int] = {}
+    articles: dict[int, int] = {}  # chunks so far of each article number
+    article_ids: dict[int, str] = {}
 
     def flush() -> None:
         vectors = rng.standard_normal((len(batch), 384)).astype(np.float32)
         vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
         ids, metas = [], []
-        for number, text in batch:
+        for number, text in batch:  # records as `Store.write_articles` makes them (each chunk its own "article")
             index = articles.get(number, 0)
             articles[number] = index + 1
-            ids.append(f"a{number:07d}:{index}")
-            metas.append({"document_id": f"a{number:07d}", "source": f"/bench/article_{number:07d}.txt",
-                          "title": f"Article {number}", "chunk": index, "start": 0, "end": len(text),
-                          "sentences": json.dumps([[0, len(text)]])})
-        store.chunks.add(ids=ids, embeddings=vectors, documents=[t for _, t in batch], metadatas=metas)
+            article = Article(source=f"/bench/article_{number:07d}.txt", text=text, title=f"Article {number}",
+                              sentences=[Span(0, len(text))])
+            article_ids[number] = article.article_id
+            chunk = Chunk(article.article_id, index, [Span(0, len(text))])
+            ids.append(chunk.chunk_id)
+            metas.append(_chunk_metadata(article, chunk))
+        store.chunks.add(ids=ids, embeddings=vectors, metadatas=metas)
         batch.clear()
 
     for item in chunk_texts(args.chunks):
@@ -294,13 +299,14 @@ def step_build_large(args: argparse.Namespace) -> dict[str, Any]:
             flush()
     if batch:
         flush()
-    ids = [f"a{n:07d}" for n in sorted(articles)]
+    numbers = sorted(articles)
+    ids = [article_ids[n] for n in numbers]
     for start in range(0, len(ids), 5000):
-        part = ids[start : start + 5000]
+        part = numbers[start : start + 5000]
         store.articles.upsert(
-            ids=part, documents=["-"] * len(part), embeddings=[[1.0] + [0.0] * 383] * len(part),
-            metadatas=[{"source": f"/bench/{i}.txt", "title": i, "chunks": articles[int(i[1:])],
-                        "sha256": hashlib.sha256(i.encode()).hexdigest()} for i in part])
+            ids=[article_ids[n] for n in part], embeddings=[[1.0] + [0.0] * 383] * len(part),
+            metadatas=[{"source": f"/bench/article_{n:07d}.txt", "title": f"Article {n}", "chunks": articles[n],
+                        "sha256": hashlib.sha256(str(n).encode()).hexdigest()} for n in part])
     store._bump_revision()
     write_seconds = time.perf_counter() - started
     started = time.perf_counter()

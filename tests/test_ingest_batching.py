@@ -56,8 +56,12 @@ def _ingest(session: Any, store: Store, folders: list[Path], batch_chunks: int, 
                         **kwargs)
 
 
-def _snapshot(store: Store) -> tuple[list[tuple[str, str, str]], list[tuple[str, str, str]], dict[str, Any]]:
-    """(chunks, articles) as (id, document, metadata without the ingest time), and every stored vector by id."""
+Rows = list[tuple[str, str, str]]
+
+
+def _snapshot(store: Store) -> tuple[Rows, Rows, Rows, dict[str, Any]]:
+    """(chunks, articles, texts) as (id, document, metadata without the ingest time), and every stored vector
+    by id."""
     vectors: dict[str, Any] = {}
 
     def rows(collection: Any, prefix: str) -> list[tuple[str, str, str]]:
@@ -69,16 +73,17 @@ def _snapshot(store: Store) -> tuple[list[tuple[str, str, str]], list[tuple[str,
             vectors[prefix + i] = np.asarray(e)
         return sorted(out)
 
-    return rows(store.chunks, "chunk:"), rows(store.articles, "article:"), vectors
+    return rows(store.chunks, "chunk:"), rows(store.articles, "article:"), rows(store.texts, "text:"), vectors
 
 
 def assert_same_store(one: Store, other: Store) -> None:
-    """The same chunks and articles (ids, texts, offsets, metadata), and vectors equal to float32 rounding
-    (a chunk padded in a different batch can differ in the last bits)."""
-    chunks, articles, vectors = _snapshot(one)
-    other_chunks, other_articles, other_vectors = _snapshot(other)
+    """The same chunks, articles and article texts (ids, texts, offsets, metadata), and vectors equal to float32
+    rounding (a chunk padded in a different batch can differ in the last bits)."""
+    chunks, articles, texts, vectors = _snapshot(one)
+    other_chunks, other_articles, other_texts, other_vectors = _snapshot(other)
     assert chunks == other_chunks
     assert articles == other_articles
+    assert texts == other_texts
     assert vectors.keys() == other_vectors.keys()
     for key, vector in vectors.items():
         assert np.allclose(vector, other_vectors[key], atol=1e-5), key
@@ -94,9 +99,9 @@ def _names(report: IngestReport) -> dict[str, Any]:
             "removed": [name(s) for s in report.removed], "chunks": report.chunks}
 
 
-def _write_through_llamaindex(store: Store, items: list[Any]) -> None:
-    """What `Store.write_articles` wrote before it built Chroma records itself: LlamaIndex `TextNode`s through
-    `ChromaVectorStore.add`, then the article records."""
+def _llamaindex_nodes(items: list[Any]) -> list[Any]:
+    """The chunks as LlamaIndex `TextNode`s with our metadata (what `Store.write_articles` wrote through
+    `ChromaVectorStore.add` before it built Chroma records itself)."""
     from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
 
     nodes = []
@@ -113,17 +118,31 @@ def _write_through_llamaindex(store: Store, items: list[Any]) -> None:
                 excluded_embed_metadata_keys=list(metadata),
                 relationships={NodeRelationship.SOURCE: RelatedNodeInfo(node_id=article.article_id)},
             ))
-    store.vector_store().add(nodes)
+    return nodes
+
+
+def _write_earlier_layout(store: Store, items: list[Any]) -> None:
+    """A store as earlier versions wrote it: chunks through LlamaIndex's `ChromaVectorStore.add` (text as the
+    Chroma document), article records with the article's text as their document, no texts collection."""
+    store.vector_store().add(_llamaindex_nodes(items))
     store.articles.upsert(ids=[a.article_id for a, _, _ in items], documents=[a.text for a, _, _ in items],
                           embeddings=[store_module._normalized_mean(e) for _, _, e in items],
                           metadatas=[{"source": a.source, "title": a.title, "sha256": a.sha256, "chunks": len(c),
                                       **{k: v for k, v in a.metadata.items() if v}} for a, c, _ in items])
+    store._bump_revision()
 
 
-def test_chunk_records_are_what_llamaindex_writes_and_reads(tmp_path: Path, session: Any) -> None:
-    """Chunk records are built without LlamaIndex, byte for byte as its `ChromaVectorStore` builds them, so
-    that stock LlamaIndex engines still read the store (here: its retriever, node by node)."""
-    from llama_index.core.vector_stores.utils import metadata_dict_to_node
+def _node_view(node: Any) -> str:
+    """A node as LlamaIndex engines use it: everything but the embedding."""
+    return json.dumps({**node.dict(), "embedding": None}, sort_keys=True)
+
+
+def test_chunk_records_are_read_by_llamaindex_as_the_nodes_it_writes(tmp_path: Path, session: Any) -> None:
+    """Chunk records are built without LlamaIndex and without Chroma documents, yet stock LlamaIndex reads them
+    (`ChromaVectorStore.get_nodes` and `query`) as exactly the nodes it would have written itself: same ids,
+    texts, metadata, excluded keys, source article and vectors; and its delete by article removes them. Our
+    own reads give the same chunks and article texts from a store in the earlier layout (Chroma documents)."""
+    from llama_index.core.vector_stores.types import VectorStoreQuery
 
     from assistant.ingest import chunk_article, parse_article
     from assistant.models import count_minilm_tokens
@@ -141,16 +160,38 @@ def test_chunk_records_are_what_llamaindex_writes_and_reads(tmp_path: Path, sess
         chunks = chunk_article(article, count_minilm_tokens, 64)
         vectors = np.random.default_rng(seed).standard_normal((len(chunks), 384)).astype(np.float32)
         items.append((article, chunks, vectors / np.linalg.norm(vectors, axis=1, keepdims=True)))
-    ours, theirs = _store(session, "ours"), _store(session, "llamaindex")
+    ours, earlier = _store(session, "ours"), _store(session, "earlier")
     ours.write_articles(items)
-    _write_through_llamaindex(theirs, items)
-    assert ours.chunk_count() > len(items)
-    assert_same_store(ours, theirs)
-    stored = ours.chunks.get(include=["metadatas", "documents"])
-    for chunk_id, metadata, document in zip(stored["ids"], stored["metadatas"], stored["documents"], strict=True):
-        node = metadata_dict_to_node(metadata, text=document)
-        assert node.node_id == chunk_id and node.get_content() == document
-        assert node.ref_doc_id == chunk_id.rsplit(":", 1)[0]
+    _write_earlier_layout(earlier, items)
+    expected = {node.node_id: node for node in _llamaindex_nodes(items)}
+    assert ours.chunk_count() == len(expected) > len(items)
+    assert ours.chunks.get(include=["documents"])["documents"] == [None] * len(expected)
+
+    for store in (ours, earlier):
+        read = {node.node_id: node for node in store.vector_store().get_nodes(None)}
+        assert {i: _node_view(n) for i, n in read.items()} == {i: _node_view(n) for i, n in expected.items()}
+        for node_id, node in expected.items():  # nearest to its own vector: itself, with its text and source
+            found = store.vector_store().query(VectorStoreQuery(query_embedding=node.embedding, similarity_top_k=1))
+            assert found.ids == [node_id]
+            assert _node_view(found.nodes[0]) == _node_view(node)
+        stored = store.chunks.get(include=["embeddings"])
+        for chunk_id, vector in zip(stored["ids"], stored["embeddings"], strict=True):
+            assert np.allclose(vector, expected[chunk_id].embedding, atol=1e-6)
+
+    assert ours.get_chunks(chunk_ids=sorted(expected)) == earlier.get_chunks(chunk_ids=sorted(expected))
+    for article, _, _ in items:
+        assert ours.article_text(article.article_id) == earlier.article_text(article.article_id) == article.text
+        mine, theirs = ours.get_article(article.article_id), earlier.get_article(article.article_id)
+        assert mine is not None and theirs is not None
+        assert (mine.source, mine.title, mine.sha256, mine.chunks) == (theirs.source, theirs.title, theirs.sha256,
+                                                                       theirs.chunks)
+    query = items[2][2][1].tolist()
+    assert ours.query(query, 3) == earlier.query(query, 3)
+
+    gone = items[0][0].article_id
+    ours.vector_store().delete(gone)  # LlamaIndex deletes an article's chunks by its `document_id`
+    assert all(not i.startswith(gone) for i in ours.chunks.get(include=[])["ids"])
+    assert ours.chunk_count() == len(expected) - len(items[0][1])
 
 
 def test_chunk_word_pieces_from_chunking_are_what_the_model_would_tokenize(tmp_path: Path, session: Any) -> None:

@@ -97,9 +97,10 @@ def _fill(store: Store, batched: bool) -> None:
             store.write_article(*item)
 
 
-def _snapshot(store: Store) -> tuple[object, object]:
+def _snapshot(store: Store) -> tuple[object, object, object]:
     chunks = store.chunks.get(include=["documents", "metadatas", "embeddings"])
     articles = store.articles.get(include=["documents", "metadatas", "embeddings"])
+    texts = store.texts.get(include=["documents", "metadatas", "embeddings"])
 
     def rows(result: dict) -> list[tuple]:  # type: ignore[type-arg]
         out = []
@@ -109,7 +110,7 @@ def _snapshot(store: Store) -> tuple[object, object]:
             out.append((i, d, json.dumps(meta, sort_keys=True), np.round(np.asarray(e), 6).tolist()))
         return sorted(out)
 
-    return rows(chunks), rows(articles)
+    return rows(chunks), rows(articles), rows(texts)
 
 
 def test_batched_writes_store_exactly_what_single_writes_store(isolated_home: Path) -> None:
@@ -138,6 +139,35 @@ def test_query_without_count(isolated_home: Path) -> None:
     assert len(found) == total
     assert [c.score for c in found] == sorted((c.score for c in found), reverse=True)
     assert len(store.query(probe, 2)) == 2
+
+
+def test_article_texts_are_written_before_records_and_orphans_go(isolated_home: Path) -> None:
+    """Chunks and article texts carry no Chroma document (Chroma's full-text index of them was half the cost of
+    a write); the article record still commits last, and an ingest stopped after the texts leaves nothing
+    that lists, and nothing once orphans are removed."""
+    store = open_store(load_settings(), "all-MiniLM-L6-v2")
+    items = []
+    for seed, (source, text) in enumerate(ARTICLES.items()):
+        article = parse_article(source, text)
+        chunks = chunk_article(article, count_minilm_tokens, 16)
+        items.append((article, chunks, _vectors(len(chunks), seed)))
+    steps = store.write_steps(items, slice_chunks=None)
+    while not store.texts.count():  # up to the step that writes the texts
+        next(steps)
+    written = store.chunk_count()
+    assert store.list_articles() == [] and written > 0
+    assert store.remove_orphan_chunks() == written
+    assert store.chunk_count() == 0 and store.texts.count() == 0
+    store.write_articles(items)
+    assert store.chunks.get(include=["documents"])["documents"] == [None] * store.chunk_count()
+    assert store.articles.get(include=["documents"])["documents"] == [None] * len(items)
+    for article, chunks, _ in items:
+        assert store.article_text(article.article_id) == article.text
+        assert [c.text for c in store.get_chunks(article_ids=[article.article_id])] == [
+            chunk.text(article.text) for chunk in chunks]
+    assert store.remove_articles([items[0][0].article_id]) == 1
+    assert store.article_text(items[0][0].article_id) is None
+    assert store.texts.count() == len(items) - 1
 
 
 @pytest.mark.slow
