@@ -19,13 +19,28 @@ MAX_QUESTION_TOKENS = 256
 
 
 def data_home() -> Path:
-    """The folder that holds all state: `ASSISTANT_HOME`, else the platform's user data folder."""
-    override = os.environ.get("ASSISTANT_HOME")
+    """The folder that holds all state: `ASSISTANT_HOME` from the environment or, like every other setting,
+    from the `.env` file in the current folder; else the platform's user data folder."""
+    override = os.environ.get("ASSISTANT_HOME") or _dotenv_value("ASSISTANT_HOME")
     if override:
         return Path(override).expanduser()
     import platformdirs
 
     return Path(platformdirs.user_data_dir("assistant", appauthor=False))
+
+
+def _dotenv_value(name: str) -> str | None:
+    """`name` as set in `./.env` (the file `Settings` reads), or None."""
+    path = Path(".env")
+    if not path.is_file():
+        return None
+    from dotenv import dotenv_values
+
+    try:
+        value = dotenv_values(path, encoding="utf-8").get(name)
+    except (OSError, UnicodeDecodeError):
+        return None  # reading the settings reports an unreadable `.env`
+    return value.strip() or None if value else None
 
 
 def bundled_seeds() -> Path:

@@ -280,6 +280,30 @@ def test_a_bad_setting_in_dot_env_names_the_setting(tmp_path: Path, monkeypatch:
     assert "SECRET-777" not in out + err
 
 
+def test_the_data_folder_set_in_dot_env_holds_all_state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    """`ASSISTANT_HOME` in `.env` is honoured like every other setting (it was read from the environment only,
+    so `.env.example`'s line sent state to the platform folder); the environment still wins over `.env`."""
+    import json
+
+    from assistant.config import data_home, load_settings
+    from assistant.locking import lock_path
+    from assistant.onnx_embedding import onnx_cache_dir
+
+    from_env = Path(os.environ["ASSISTANT_HOME"])
+    Path(".env").write_text(f"ASSISTANT_HOME={tmp_path / 'dotenv-home'}\n")
+    assert data_home() == from_env
+    monkeypatch.delenv("ASSISTANT_HOME")
+    assert data_home() == tmp_path / "dotenv-home"
+    assert load_settings().home == tmp_path / "dotenv-home"
+    assert lock_path(data_home(), "x").parent == tmp_path / "dotenv-home" / "locks"
+    assert onnx_cache_dir() == tmp_path / "dotenv-home" / "onnx"
+    code, out, _ = run_main(["config", "--json"], monkeypatch, capsys)
+    assert code == 0 and json.loads(out)["home"] == str(tmp_path / "dotenv-home")
+    Path(".env").write_text("ASSISTANT_HOME=~/elsewhere\n")
+    assert data_home() == Path.home() / "elsewhere"
+
+
 @pytest.mark.parametrize(("line", "message"), [
     ("{not json", "not valid JSON"),
     ('["a list"]', "expected a JSON object"),
