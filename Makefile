@@ -30,5 +30,9 @@ test: lint
 eval: setup
 	$(VENV)/bin/assistant eval
 
-bench: setup
+bench: $(VENV)/.bench-installed
 	$(PY) bench/run.py
+
+$(VENV)/.bench-installed: $(VENV)/.installed
+	$(PY) -m pip install --quiet -e '.[dev,bench]'
+	touch $@

@@ -114,6 +114,7 @@ def ensure_large_store(work: Path, chunks: int, onnx_dir: Path) -> tuple[Path, d
 def link_onnx(home: Path, onnx_dir: Path) -> None:
     """Share one ONNX export between the bench's data folders."""
     target = home / "onnx"
+    onnx_dir.mkdir(parents=True, exist_ok=True)  # on a first run: a link to nothing made the export fail
     if not target.exists():
         home.mkdir(parents=True, exist_ok=True)
         target.symlink_to(onnx_dir, target_is_directory=True)
