@@ -304,7 +304,7 @@ def step_build_large(args: argparse.Namespace) -> dict[str, Any]:
     for start in range(0, len(ids), 5000):
         part = numbers[start : start + 5000]
         store.articles.upsert(
-            ids=[article_ids[n] for n in part], embeddings=[[1.0] + [0.0] * 383] * len(part),
+            ids=ids[start : start + 5000], embeddings=[[1.0] + [0.0] * 383] * len(part),
             metadatas=[{"source": f"/bench/article_{n:07d}.txt", "title": f"Article {n}", "chunks": articles[n],
                         "sha256": hashlib.sha256(str(n).encode()).hexdigest()} for n in part])
     store._bump_revision()
