@@ -35,6 +35,29 @@ def test_help_imports_no_heavy_module() -> None:
     assert json.loads(done.stdout.strip().splitlines()[-1]) == []
 
 
+def test_chromadb_imported_without_signature_checks_works_and_restores_them(tmp_path: Path) -> None:
+    """`store._import_chromadb` skips `@override`'s signature checks during the import only: Chroma's classes still
+    carry the marks its `EnforceOverrides` metaclass wants, a store works, and the real decorator is back after."""
+    code = (
+        "import json, sys, overrides\n"
+        "real = overrides.override, overrides.overrides\n"
+        "from assistant.store import _import_chromadb\n"
+        "chromadb = _import_chromadb()\n"
+        "from chromadb.api.segment import SegmentAPI\n"
+        f"client = chromadb.PersistentClient(path={str(tmp_path)!r})\n"
+        "c = client.get_or_create_collection('marks', embedding_function=None)\n"
+        "c.add(ids=['a', 'b'], embeddings=[[1.0, 0.0], [0.0, 1.0]], metadatas=[{'k': 1}, {'k': 2}])\n"
+        "hit = c.query(query_embeddings=[[0.9, 0.1]], n_results=1, where={'k': 1})['ids'][0]\n"
+        "print(json.dumps({'restored': (overrides.override, overrides.overrides) == real,\n"
+        "                  'marked': getattr(SegmentAPI.heartbeat, '__override__', False), 'hit': hit,\n"
+        "                  'again': _import_chromadb() is chromadb}))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == {"restored": True, "marked": True, "hit": ["a"],
+                                                                "again": True}
+
+
 @pytest.mark.slow
 def test_ask_on_the_embedded_model_never_imports_llama_index_or_torch(seeded_home: Path) -> None:
     """LlamaIndex costs 1-3 s to import: the embedded `ask` path must not pay for it (nor for torch)."""
