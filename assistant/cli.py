@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from assistant.config import MAX_QUESTION_CHARS, MAX_QUESTION_TOKENS
 from assistant.errors import UserError
+from assistant.limits import MAX_QUESTION_CHARS, MAX_QUESTION_TOKENS
 
 if TYPE_CHECKING:
     from assistant.config import Settings

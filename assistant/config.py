@@ -13,9 +13,6 @@ from assistant.errors import UserError
 
 DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
 EMBEDDED_MODEL = "smollm2"
-# Longer questions are refused rather than cut: the embedding model reads only its first 256 word-pieces.
-MAX_QUESTION_CHARS = 2000
-MAX_QUESTION_TOKENS = 256
 
 
 def data_home() -> Path:

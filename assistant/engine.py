@@ -34,8 +34,9 @@ from assistant.citations import (
     value_near_terms,
     verify_sentences,
 )
-from assistant.config import MAX_QUESTION_CHARS, Settings
+from assistant.config import Settings
 from assistant.errors import UserError
+from assistant.limits import MAX_QUESTION_CHARS
 from assistant.models import chat_messages, translate_llm_error
 from assistant.store import StoredChunk
 from assistant.text import number_values
