@@ -175,11 +175,13 @@ def ask(
 ) -> None:
     """Answer a question from the stored articles, with a verified quote for every sentence."""
     from assistant.engine import open_session
+    from assistant.models import llm_for
 
     text = _read_question(question)
     settings = _settings(chroma_url=chroma_url, model=model, top_k=top_k)
-    session = open_session(settings)
-    engine = session.engine(settings.model)  # a bad model name fails before anything is ingested
+    llm = llm_for(settings, settings.model)  # a bad model name fails before anything is opened or ingested
+    session = open_session(settings, llm)
+    engine = session.engine(llm=llm)
     ensure_articles(session)
     stream = not no_stream and not as_json and sys.stderr.isatty()
     answer = _ask_streaming(engine, text, top_k, lenient or settings.lenient) if stream else engine.ask(

@@ -289,25 +289,25 @@ def _sentences_of(chunk: StoredChunk) -> list[Evidence]:
 
 
 @contextmanager
-def _in_background(load: Callable[[], Any] | None) -> Iterator[None]:
-    """Run `load` on a helper thread during the block; joined at its end, its error raised then."""
-    if load is None:
-        yield
-        return
+def _in_background(*loads: Callable[[], Any] | None) -> Iterator[None]:
+    """Run each of `loads` (None: nothing) on a helper thread of its own during the block; joined at its end,
+    the first error raised then."""
     errors: list[BaseException] = []
 
-    def run() -> None:
+    def run(load: Callable[[], Any]) -> None:
         try:
             load()
         except BaseException as exc:  # handed to the caller's thread
             errors.append(exc)
 
-    thread = threading.Thread(target=run, name="warm-up", daemon=True)
-    thread.start()
+    threads = [threading.Thread(target=run, args=(load,), name="warm-up", daemon=True) for load in loads if load]
+    for thread in threads:
+        thread.start()
     try:
         yield
     finally:
-        thread.join()
+        for thread in threads:
+            thread.join()
     if errors:
         raise errors[0]
 
@@ -345,23 +345,37 @@ class Session:
     retriever: Any
     vector_cache: VectorCache | None = None
 
-    def engine(self, model: str | None = None) -> Engine:
+    def engine(self, model: str | None = None, llm: Any = None) -> Engine:
+        """An engine answering with `llm`, else with the LLM `model` names (None: the settings' model)."""
         from assistant.models import llm_for, model_label
 
-        llm = llm_for(self.settings, model)
+        llm = llm if llm is not None else llm_for(self.settings, model)
         return Engine(self.retriever, llm, self.embed_model, model_label(llm), self.settings.top_k,
                       self.vector_cache)
 
 
-def open_session(settings: Settings) -> Session:
-    """Connect to the store and load the embedding model the settings name."""
+def _warm_up(llm: Any) -> Callable[[], None] | None:
+    """For a helper thread: load `llm` and evaluate the start every answer prompt has (`LlamaCppLLM.prime`);
+    None for a model that is not local."""
+    prime = getattr(llm, "prime", None)
+    if prime is None:
+        return None
+    llm.import_runtime()
+    start = chat_messages(llm, prompts.load("system"), prompts.load("answer").split("{sources}")[0])
+    return lambda: prime(start)
+
+
+def open_session(settings: Settings, llm: Any = None) -> Session:
+    """Connect to the store and load the embedding model the settings name; given a local `llm` (from
+    `models.llm_for`), also load it and evaluate the start of its prompts meanwhile."""
     from assistant.models import embedding_model, embedding_name
     from assistant.retrieval import build_retriever
     from assistant.store import open_store
 
     embed = embedding_model(settings)
-    # Load the embedding model while Chroma is imported and opened: both take a few hundred ms.
-    with _in_background(getattr(embed, "_load", None)):
+    # Chroma's import (about 1 s, Python holding the GIL) leaves the other core to the embedding's ONNX session
+    # and, for `ask`, llama.cpp: loading the weights and evaluating the system prompt (~0.4 s of the answer).
+    with _in_background(getattr(embed, "_load", None), _warm_up(llm)):
         store = open_store(settings, embedding_name(settings))
     retriever = build_retriever(store, embed, settings.keyword_index_path, settings.top_k)
     return Session(settings, store, embed, retriever, VectorCache(settings.vector_cache_path, embedding_name(settings)))

@@ -7,6 +7,7 @@ the OpenAI providers are LlamaIndex's own LLM classes.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import threading
@@ -226,6 +227,22 @@ class LlamaCppLLM:
             except (ValueError, RuntimeError) as exc:
                 raise UserError(f"cannot load the model {self.model_path}: {exc}") from None
         return self._llama
+
+    def import_runtime(self) -> None:
+        """Import llama-cpp-python, if installed, on the calling thread: `prime` may then run on a helper thread
+        while the caller imports other packages (two threads importing one module at once can see it half
+        imported)."""
+        with contextlib.suppress(ImportError):  # `_load` says so
+            import llama_cpp  # noqa: F401
+
+    def prime(self, messages: Sequence[Any]) -> None:
+        """Load the model and evaluate `messages`, the fixed start of the prompts to come (system message and
+        the user message's first line), so that an answer's prompt is evaluated only from where it differs:
+        llama-cpp-python keeps the context and reuses its longest matching token prefix. Answers are unchanged."""
+        llama = self._load()
+        # Too long for the context, say: answers then start from scratch, as they would without this.
+        with self._lock, contextlib.suppress(ValueError, RuntimeError):
+            llama.create_chat_completion(messages=self._messages(messages), max_tokens=1, temperature=self.temperature)
 
     @staticmethod
     def _messages(messages: Sequence[Any]) -> list[dict[str, str]]:

@@ -228,6 +228,46 @@ def test_a_failed_warm_up_is_raised_in_the_asking_thread() -> None:
     assert ran == [True]
 
 
+def test_warm_ups_run_at_once_and_each_error_is_raised() -> None:
+    import threading
+
+    from assistant.engine import _in_background
+
+    both = threading.Barrier(2, timeout=10)  # each waits for the other: only passes if they run at the same time
+    with _in_background(both.wait, None, both.wait):
+        pass
+
+    def fail() -> None:
+        raise RuntimeError("cannot load")
+
+    with pytest.raises(RuntimeError, match="cannot load"), _in_background(lambda: None, fail):
+        pass
+
+
+@pytest.mark.slow
+def test_a_primed_local_model_reuses_the_system_prompt_and_answers_the_same(seeded_session) -> None:  # type: ignore[no-untyped-def]
+    """`ask` evaluates the fixed start of the prompt while Chroma loads (`engine._warm_up`); the answer's prompt
+    then starts from it, and every answer is the one a fresh model gives."""
+    from assistant.engine import _warm_up
+    from assistant.models import llm_for
+
+    questions = ["How many guards were injured?", "When did Al-Kadhimi become prime minister?",
+                 "Who won the 2018 FIFA World Cup?"]
+    for question in questions:
+        fresh = seeded_session.engine(llm=llm_for(seeded_session.settings)).ask(question)
+        llm = llm_for(seeded_session.settings)
+        warm_up = _warm_up(llm)
+        assert warm_up is not None
+        warm_up()
+        primed = list(llm._llama.input_ids[: llm._llama.n_tokens])
+        assert len(primed) > 50  # the system message and the chat template around it
+        answer = seeded_session.engine(llm=llm).ask(question)
+        assert (answer.answer, answer.abstained) == (fresh.answer, fresh.abstained)
+        asked = list(llm._llama.input_ids[: llm._llama.n_tokens])
+        shared = next((i for i, (a, b) in enumerate(zip(primed, asked, strict=False)) if a != b), len(primed))
+        assert shared >= len(primed) - 8  # all but the end of the primer's short user message is reused
+
+
 @pytest.mark.slow
 def test_retrieved_sentence_vectors_are_kept_for_the_next_question(embedded_engine) -> None:  # type: ignore[no-untyped-def]
     import sqlite3
