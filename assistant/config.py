@@ -100,6 +100,10 @@ class Settings(BaseSettings):
         return self.home / "vectors"
 
     @property
+    def prompt_cache_path(self) -> Path:
+        return self.home / "prompts"
+
+    @property
     def provider(self) -> str:
         """`openai-compatible` when a base URL is set, `openai` when a key is, else `embedded`."""
         if self.openai_base_url:

@@ -354,7 +354,7 @@ class Session:
                       self.vector_cache)
 
 
-def _warm_up(llm: Any) -> Callable[[], None] | None:
+def _warm_up(llm: Any) -> Callable[[], object] | None:
     """For a helper thread: load `llm` and evaluate the start every answer prompt has (`LlamaCppLLM.prime`);
     None for a model that is not local."""
     prime = getattr(llm, "prime", None)

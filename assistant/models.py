@@ -200,9 +200,10 @@ class LlamaCppLLM:
     """
 
     def __init__(self, model_path: str, model_label: str, context_window: int = 2048, max_tokens: int = 256,
-                 temperature: float = 0.0, threads: int = 0) -> None:
+                 temperature: float = 0.0, threads: int = 0, prompt_cache: Path | None = None) -> None:
         self.threads = threads or max(1, (os.cpu_count() or 1) // 2)
         self.model_path = model_path
+        self.prompt_cache = prompt_cache  # folder for `prime`'s states (`assistant.prompt_cache`); None: none kept
         self.model_label = model_label
         self.context_window = context_window
         self.max_tokens = max_tokens
@@ -235,14 +236,29 @@ class LlamaCppLLM:
         with contextlib.suppress(ImportError):  # `_load` says so
             import llama_cpp  # noqa: F401
 
-    def prime(self, messages: Sequence[Any]) -> None:
+    def prime(self, messages: Sequence[Any]) -> str:
         """Load the model and evaluate `messages`, the fixed start of the prompts to come (system message and
         the user message's first line), so that an answer's prompt is evaluated only from where it differs:
-        llama-cpp-python keeps the context and reuses its longest matching token prefix. Answers are unchanged."""
+        llama-cpp-python keeps the context and reuses its longest matching token prefix. Answers are unchanged.
+
+        With a `prompt_cache` folder, the state is restored from there when an earlier process kept it, else
+        kept there. Returns "restored", "evaluated" or "failed" (answers then start from scratch, as without)."""
+        from assistant import prompt_cache
+
         llama = self._load()
-        # Too long for the context, say: answers then start from scratch, as they would without this.
-        with self._lock, contextlib.suppress(ValueError, RuntimeError):
-            llama.create_chat_completion(messages=self._messages(messages), max_tokens=1, temperature=self.temperature)
+        chat = self._messages(messages)
+        with self._lock:
+            try:
+                path = (prompt_cache.cache_file(self.prompt_cache, self.model_path, self.context_window, chat)
+                        if self.prompt_cache is not None and llama.n_tokens == 0 else None)
+                if path is not None and prompt_cache.restore(llama, path):
+                    return "restored"
+                llama.create_chat_completion(messages=chat, max_tokens=1, temperature=self.temperature)
+                if path is not None:
+                    prompt_cache.save(llama, path)
+                return "evaluated"
+            except (ValueError, RuntimeError, OSError):  # too long for the context, a read-only folder, ...
+                return "failed"
 
     @staticmethod
     def _messages(messages: Sequence[Any]) -> list[dict[str, str]]:
@@ -299,7 +315,8 @@ def llm_for(settings: Settings, model: str | None = None) -> Any:
     name = model or settings.effective_model
     if name == EMBEDDED_MODEL:
         return LlamaCppLLM(model_path=str(smollm2_path()), model_label=EMBEDDED_MODEL,
-                           max_tokens=settings.max_answer_tokens, threads=settings.llm_threads)
+                           max_tokens=settings.max_answer_tokens, threads=settings.llm_threads,
+                           prompt_cache=settings.prompt_cache_path)
     path = Path(name).expanduser()
     looks_like_file = name.endswith(".gguf") or name.startswith((".", "~")) or path.is_absolute()
     # A remote server may name its model by the path it was loaded from: that is a remote name here.
@@ -307,7 +324,7 @@ def llm_for(settings: Settings, model: str | None = None) -> Any:
         if not path.is_file():
             raise UserError(f"no such model file: {path}")
         return LlamaCppLLM(model_path=str(path), model_label=path.name, max_tokens=settings.max_answer_tokens,
-                           threads=settings.llm_threads)
+                           threads=settings.llm_threads, prompt_cache=settings.prompt_cache_path)
     if settings.provider == "embedded":
         raise UserError(
             f"unknown model {name!r}: use 'smollm2', a .gguf file, or set OPENAI_API_KEY / OPENAI_BASE_URL"
