@@ -354,7 +354,7 @@ class Session:
                       self.vector_cache)
 
 
-def _warm_up(llm: Any) -> Callable[[], object] | None:
+def warm_up(llm: Any) -> Callable[[], object] | None:
     """For a helper thread: load `llm` and evaluate the start every answer prompt has (`LlamaCppLLM.prime`);
     None for a model that is not local."""
     prime = getattr(llm, "prime", None)
@@ -375,7 +375,7 @@ def open_session(settings: Settings, llm: Any = None) -> Session:
     embed = embedding_model(settings)
     # Chroma's import (about 1 s, Python holding the GIL) leaves the other core to the embedding's ONNX session
     # and, for `ask`, llama.cpp: loading the weights and evaluating the system prompt (~0.4 s of the answer).
-    with _in_background(getattr(embed, "_load", None), _warm_up(llm)):
+    with _in_background(getattr(embed, "_load", None), warm_up(llm)):
         store = open_store(settings, embedding_name(settings))
     retriever = build_retriever(store, embed, settings.keyword_index_path, settings.top_k)
     return Session(settings, store, embed, retriever, VectorCache(settings.vector_cache_path, embedding_name(settings)))

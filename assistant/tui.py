@@ -105,10 +105,13 @@ class SessionBackend:
         """The engine for a model name (cached); the model is loaded now rather than on the first question."""
         key = model or self.settings.effective_model
         if key not in self._engines:
+            from assistant.engine import warm_up
+
             engine = self.session.engine(model)
-            load = getattr(engine.llm, "_load", None)  # local GGUF models load lazily: do it before the first ask
-            if callable(load):
-                load()
+            # A local GGUF model loads lazily: load it, and evaluate the start of its prompts, before the first ask.
+            prepare = warm_up(engine.llm)
+            if prepare is not None:
+                prepare()
             self._engines[key] = engine
         return self._engines[key]
 

@@ -247,13 +247,13 @@ def test_warm_ups_run_at_once_and_each_error_is_raised() -> None:
 
 def _primed(settings: Any, folder: Path | None) -> tuple[Any, object]:
     """A fresh local model primed as `ask` primes it, and what `prime` said."""
-    from assistant.engine import _warm_up
+    from assistant.engine import warm_up
     from assistant.models import LlamaCppLLM, smollm2_path
 
     llm = LlamaCppLLM(str(smollm2_path()), "smollm2", max_tokens=settings.max_answer_tokens, prompt_cache=folder)
-    warm_up = _warm_up(llm)
-    assert warm_up is not None
-    return llm, warm_up()
+    prepare = warm_up(llm)
+    assert prepare is not None
+    return llm, prepare()
 
 
 def _tokens(llm: Any) -> list[int]:
@@ -262,7 +262,7 @@ def _tokens(llm: Any) -> list[int]:
 
 @pytest.mark.slow
 def test_a_primed_local_model_reuses_the_system_prompt_and_answers_the_same(seeded_session, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    """`ask` evaluates the fixed start of the prompt while Chroma loads (`engine._warm_up`), or restores it from
+    """`ask` evaluates the fixed start of the prompt while Chroma loads (`engine.warm_up`), or restores it from
     the data folder when an earlier process kept it; the answer's prompt then starts from it, and every answer
     is the one a fresh model gives."""
     from assistant.models import LlamaCppLLM, smollm2_path

@@ -548,3 +548,12 @@ def test_real_reply_can_be_cancelled(seeded_session: Any, embedded_engine: Any, 
 
     run(scenario())
 
+
+
+@pytest.mark.slow
+def test_the_chat_loads_a_local_model_and_its_prompt_start_before_the_first_question(seeded_session: Any) -> None:
+    backend = SessionBackend(seeded_session.settings, session=seeded_session)
+    engine = backend.engine(None)
+    llama = engine.llm._llama  # type: ignore[attr-defined]
+    assert llama is not None and llama.n_tokens > 50  # loaded, and the system message evaluated
+    assert backend.engine(None) is engine
