@@ -49,8 +49,8 @@ class KeywordIndex:
 
     def sync(self) -> int:
         """Bring the index up to the store's revision; returns the number of articles (re)indexed."""
-        revision = self.store.revision()
-        if revision == self._revision():
+        revision = self.store.revision()  # None while articles are being changed: synced each time, never kept
+        if revision is not None and revision == self._revision():
             return 0
         remote = self.store.article_shas()
         self.db.execute("BEGIN IMMEDIATE")
@@ -67,7 +67,7 @@ class KeywordIndex:
                 self.db.executemany("INSERT INTO chunks(chunk_id, article_id, text) VALUES (?,?,?)",
                                     [(c.chunk_id, c.article_id, c.text) for c in chunks])
                 self.db.executemany("INSERT OR REPLACE INTO articles VALUES (?,?)", [(a, remote[a]) for a in batch])
-            self.db.execute("INSERT OR REPLACE INTO meta VALUES ('revision', ?)", (revision,))
+            self.db.execute("INSERT OR REPLACE INTO meta VALUES ('revision', ?)", (revision or "",))
             self.db.execute("COMMIT")
         except BaseException:
             self.db.execute("ROLLBACK")

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from assistant.config import load_settings
-from assistant.ingest import chunk_article, parse_article
+from assistant.ingest import Article, chunk_article, parse_article
 from assistant.models import count_minilm_tokens
 from assistant.store import Store, open_store
 
@@ -152,6 +152,50 @@ def test_batched_writes_store_exactly_what_single_writes_store(isolated_home: Pa
     assert batch.revision() != revision
     assert _snapshot(single) == _snapshot(batch)
     assert batch.write_articles([]) is None
+
+
+def test_a_reader_sees_every_change_of_a_killed_write_without_counting_articles(isolated_home: Path) -> None:
+    """`Store.revision` is one metadata read: while article records are changed (or were, by a writer killed
+    before it moved the revision) it is None and the keyword index syncs at each search; the next ingest moves
+    it on. A replaced article (same count) is seen too, which the article count the revision used to carry
+    could not show."""
+    from assistant.retrieval import KeywordIndex
+
+    settings = load_settings()
+    store = open_store(settings, "all-MiniLM-L6-v2")
+    _fill(store, batched=True)
+    index = KeywordIndex(settings.keyword_index_path, store)
+    index.sync()
+    settled = store.revision()
+    assert settled and index.sync() == 0
+    assert not [h for h in index.search("hurricane", 5)]
+
+    def killed_replacing(source: str, text: str) -> tuple[Article, list[str | None]]:
+        """A writer replaces an article, and is killed after its record is in, before the revision moves."""
+        article = parse_article(source, text)
+        chunks = chunk_article(article, count_minilm_tokens, 16)
+        revisions = []
+        for _ in store.write_steps([(article, chunks, _vectors(len(chunks), 7))], {article.article_id}):
+            revisions.append(store.revision())
+            if store.articles.get(ids=[article.article_id])["metadatas"][0]["sha256"] == article.sha256:
+                break
+        return article, revisions
+
+    b, revisions = killed_replacing("/news/b.txt", "Rates rise\n\nA hurricane closed the central bank on Thursday.")
+    assert None in revisions and store.revision() is None
+    assert store.articles.count() == len(ARTICLES)  # a replacement: the count alone would not show it
+    assert index.sync() == 1
+    assert [h for h, _ in index.search("hurricane", 5)] == [c.chunk_id for c in store.get_chunks(
+        article_ids=[b.article_id])]
+    killed_replacing("/news/c.txt", "Flood in Lima\n\nThe hurricane reached Lima on Monday.")
+    assert index.sync() == 1  # still unsettled: checked again at the next search
+    assert len(index.search("hurricane", 5)) == 2
+
+    store.remove_orphan_chunks()  # what the next ingest does first: the killed writer's mark goes
+    assert store.revision() not in (None, settled)
+    assert index.sync() == 0 and index.sync() == 0  # settled again: one metadata read per search
+    assert store.remove_articles([b.article_id]) == 1
+    assert index.sync() == 0 and len(index.search("hurricane", 5)) == 1
 
 
 def test_query_without_count(isolated_home: Path) -> None:
