@@ -172,9 +172,9 @@ def test_ask_shows_escapes_and_markup_literally(hostile_store: tuple[Any, Path],
     import assistant.engine
 
     session, _hostile = hostile_store
-    llm = ScriptedLLM(["The group said its statement was posted on a messaging channel on Monday."])
-    monkeypatch.setattr(assistant.engine, "open_session", lambda settings: session)
-    monkeypatch.setattr(type(session), "engine", lambda self, model=None: engine_with(session, llm))
+    scripted = ScriptedLLM(["The group said its statement was posted on a messaging channel on Monday."])
+    monkeypatch.setattr(assistant.engine, "open_session", lambda settings, llm=None: session)
+    monkeypatch.setattr(type(session), "engine", lambda self, model=None, llm=None: engine_with(session, scripted))
     code, out, err = run_main(["ask", "When was the group's statement posted on a messaging channel?"],
                                monkeypatch, capsys)
     assert code == 0, err
