@@ -14,6 +14,7 @@ import ctypes
 import hashlib
 import json
 import os
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -74,7 +75,7 @@ def save(llama: Any, path: Path) -> None:
     state = bytes(buffer)[:written]
     head = json.dumps({"tokens": tokens, "sha256": hashlib.sha256(state).hexdigest()}).encode()
     path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    partial = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")  # as the ONNX export
     try:
         partial.write_bytes(_MAGIC + len(head).to_bytes(4, "little") + head + state)
         os.replace(partial, path)
