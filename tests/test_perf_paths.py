@@ -6,6 +6,7 @@ Functional checks only; timings live in `bench/` (never asserted here).
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -38,13 +39,13 @@ def test_help_imports_no_heavy_module() -> None:
 
 
 def test_chromadb_imported_without_signature_checks_works_and_restores_them(tmp_path: Path) -> None:
-    """`store._import_chromadb` skips `@override`'s signature checks during the import only: Chroma's classes still
+    """`import_chromadb` skips `@override`'s signature checks during the import only: Chroma's classes still
     carry the marks its `EnforceOverrides` metaclass wants, a store works, and the real decorator is back after."""
     code = (
         "import json, sys, overrides\n"
         "real = overrides.override, overrides.overrides\n"
-        "from assistant.store import _import_chromadb\n"
-        "chromadb = _import_chromadb()\n"
+        "from assistant.chroma_import import import_chromadb\n"
+        "chromadb = import_chromadb()\n"
         "from chromadb.api.segment import SegmentAPI\n"
         f"client = chromadb.PersistentClient(path={str(tmp_path)!r})\n"
         "c = client.get_or_create_collection('marks', embedding_function=None)\n"
@@ -52,7 +53,7 @@ def test_chromadb_imported_without_signature_checks_works_and_restores_them(tmp_
         "hit = c.query(query_embeddings=[[0.9, 0.1]], n_results=1, where={'k': 1})['ids'][0]\n"
         "print(json.dumps({'restored': (overrides.override, overrides.overrides) == real,\n"
         "                  'marked': getattr(SegmentAPI.heartbeat, '__override__', False), 'hit': hit,\n"
-        "                  'again': _import_chromadb() is chromadb}))\n"
+        "                  'again': import_chromadb() is chromadb}))\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
@@ -60,11 +61,59 @@ def test_chromadb_imported_without_signature_checks_works_and_restores_them(tmp_
                                                                 "again": True}
 
 
+def test_modules_chromadb_imports_for_unused_paths_load_at_their_first_use(tmp_path: Path) -> None:
+    """Chroma's embedding-function registry, the OpenTelemetry gRPC exporter and httpx's CLI are not imported
+    with chromadb (nor by a store's work), and each is the real thing as soon as something uses it: a collection
+    configuration naming Chroma's default embedding function, a tracing exporter, an `import` of the module."""
+    code = (
+        "import json, sys\n"
+        "from assistant.chroma_import import DEFERRED, import_chromadb\n"
+        "from assistant.config import load_settings\n"
+        "from assistant.store import open_store\n"
+        "import_chromadb()\n"
+        "def loaded():\n"
+        "    return sorted(n for n in DEFERRED if n in sys.modules)\n"
+        "stand_ins = [n for n, m in sys.modules.items() if getattr(m, '_assistant_stand_in', False)]\n"
+        "after_import = loaded()\n"
+        "from assistant.ingest import chunk_article, parse_article\n"
+        "from assistant.models import count_minilm_tokens\n"
+        "store = open_store(load_settings(), 'all-MiniLM-L6-v2')\n"
+        "article = parse_article('/news/a.txt', 'Fire in Oslo\\n\\nA warehouse burned on Friday. Nobody was hurt.')\n"
+        "chunks = chunk_article(article, count_minilm_tokens, 16)\n"
+        "store.write_articles([(article, chunks, [[1.0] + [0.0] * 383] * len(chunks))])\n"
+        "hits = [c.text for c in store.query([1.0] + [0.0] * 383, 1)]\n"
+        "removed = store.remove_articles([article.article_id])\n"
+        "after_store = loaded(), hits, removed, store.list_articles()\n"
+        "from chromadb.api.collection_configuration import load_collection_configuration_from_json\n"
+        "config = load_collection_configuration_from_json(\n"
+        "    {'embedding_function': {'type': 'known', 'name': 'default', 'config': {}}})\n"
+        "from chromadb.utils.embedding_functions import DefaultEmbeddingFunction, known_embedding_functions\n"
+        "from chromadb.telemetry.opentelemetry import OTLPSpanExporter\n"
+        "exporter = OTLPSpanExporter(endpoint='http://127.0.0.1:9')\n"
+        "from opentelemetry.exporter.otlp.proto.grpc import trace_exporter\n"
+        "real_exporter = type(exporter) is trace_exporter.OTLPSpanExporter\n"
+        "exporter.shutdown()\n"
+        "import httpx._main\n"
+        "print(json.dumps({'stand_ins': stand_ins, 'after_import': after_import, 'after_store': after_store,\n"
+        "    'ef': type(config['embedding_function']) is DefaultEmbeddingFunction,\n"
+        "    'registry': 'default' in known_embedding_functions and 'openai' in known_embedding_functions,\n"
+        "    'exporter': real_exporter, 'httpx_cli': callable(httpx._main.main), 'loaded': loaded()}))\n"
+    )
+    env = {**os.environ, "ASSISTANT_HOME": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == {
+        "stand_ins": [], "after_import": [],
+        "after_store": [[], ["Fire in Oslo A warehouse burned on Friday. Nobody was hurt."], 1, []],
+        "ef": True, "registry": True, "exporter": True, "httpx_cli": True,
+        "loaded": ["chromadb.utils.embedding_functions", "httpx._main",
+                   "opentelemetry.exporter.otlp.proto.grpc.trace_exporter"]}
+
+
 @pytest.mark.slow
 def test_ask_on_the_embedded_model_never_imports_llama_index_or_torch(seeded_home: Path) -> None:
     """LlamaIndex costs 1-3 s to import: the embedded `ask` path must not pay for it (nor for torch)."""
-    import os
-
     code = (
         "import json, sys\n"
         "sys.argv = ['assistant', 'ask', '--json', 'How many guards were injured?']\n"
