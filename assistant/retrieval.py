@@ -125,18 +125,16 @@ class HybridRetriever:
         pool = max(self.candidates, 3 * k)
         # BM25 runs on a helper thread while the query is embedded and Chroma searched (all three release the GIL).
         keyword_search = _helper_threads().submit(self.keyword_index.search, query, pool)
-        dense = self.store.query(self.embed_model.get_query_embedding(query), pool)
+        dense = self.store.nearest(self.embed_model.get_query_embedding(query), pool)
         keyword = keyword_search.result()
         scores: dict[str, float] = {}
-        for rank, chunk in enumerate(dense):
-            scores[chunk.chunk_id] = scores.get(chunk.chunk_id, 0.0) + 1.0 / (RRF_K + rank + 1)
-        for rank, (chunk_id, _) in enumerate(keyword):
-            scores[chunk_id] = scores.get(chunk_id, 0.0) + 1.0 / (RRF_K + rank + 1)
+        for ranked in (dense, keyword):
+            for rank, (chunk_id, _) in enumerate(ranked):
+                scores[chunk_id] = scores.get(chunk_id, 0.0) + 1.0 / (RRF_K + rank + 1)
         best = _article_diverse(sorted(scores, key=lambda c: -scores[c]), k)
-        known = {c.chunk_id: c for c in dense}
-        missing = [c for c in best if c not in known]
-        known.update({c.chunk_id: c for c in self.store.get_chunks(chunk_ids=missing)})
-        return [StoredChunk(**{**known[c].__dict__, "score": scores[c]}) for c in best if c in known]
+        # The records of the chosen chunks only, in one call (the 30 candidates' records cost ~3 ms more).
+        return [StoredChunk(**{**chunk.__dict__, "score": scores[chunk.chunk_id]})
+                for chunk in self.store.get_chunks(chunk_ids=best)]
 
 
 def build_retriever(store: Store, embed_model: Embedding, index_folder: Path, top_k: int,

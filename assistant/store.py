@@ -218,23 +218,24 @@ class Store:
         order = chunk_ids if chunk_ids is not None else sorted(by_id)
         return [by_id[i] for i in order if i in by_id]
 
-    def query(self, embedding: list[float], k: int) -> list[StoredChunk]:
-        """Nearest chunks to a query vector, best first, with cosine similarity as score."""
+    def nearest(self, embedding: list[float], k: int) -> list[tuple[str, float]]:
+        """Ids of the `k` chunks nearest to a query vector, best first, with their cosine similarity. Ids only:
+        at 100,000 chunks Chroma answers in ~3.5 ms, against ~7 ms with the 30 candidates' records."""
         vectors: Any = [embedding]
-        include: Any = ["documents", "metadatas", "distances"]
         try:  # no count() first: it costs ~9 ms at 100,000 chunks, and Chroma caps n_results itself
-            result = self.chunks.query(query_embeddings=vectors, n_results=k, include=include)
+            result = self.chunks.query(query_embeddings=vectors, n_results=k, include=["distances"])
         except Exception:  # a Chroma that rejects n_results above the collection size
             count = self.chunks.count()
             if count == 0:
                 return []
-            result = self.chunks.query(query_embeddings=vectors, n_results=min(k, count), include=include)
-        out = []
-        for i, d, m, dist in zip(result["ids"][0], (result["documents"] or [[]])[0], (result["metadatas"] or [[]])[0],
-                                 (result["distances"] or [[]])[0], strict=False):
-            chunk = self._chunk(i, d, m or {})
-            out.append(StoredChunk(**{**chunk.__dict__, "score": 1.0 - float(dist)}))
-        return out
+            result = self.chunks.query(query_embeddings=vectors, n_results=min(k, count), include=["distances"])
+        return [(i, 1.0 - float(d)) for i, d in zip(result["ids"][0], (result["distances"] or [[]])[0], strict=True)]
+
+    def query(self, embedding: list[float], k: int) -> list[StoredChunk]:
+        """Nearest chunks to a query vector, best first, with cosine similarity as score."""
+        hits = self.nearest(embedding, k)
+        chunks = {c.chunk_id: c for c in self.get_chunks(chunk_ids=[i for i, _ in hits])}
+        return [StoredChunk(**{**chunks[i].__dict__, "score": score}) for i, score in hits if i in chunks]
 
     @staticmethod
     def _article(article_id: str, meta: Any) -> StoredArticle:

@@ -345,7 +345,7 @@ def step_retrieval(args: argparse.Namespace) -> dict[str, Any]:
         t1 = time.perf_counter()
         vector = session.embed_model.get_query_embedding(q)
         t2 = time.perf_counter()
-        session.store.query(vector, max(retriever.candidates, 3 * settings.top_k))
+        session.store.nearest(vector, max(retriever.candidates, 3 * settings.top_k))
         t3 = time.perf_counter()
         retriever.keyword_index.search(q, max(retriever.candidates, 3 * settings.top_k))
         t4 = time.perf_counter()

@@ -403,3 +403,44 @@ def test_retrieved_sentence_vectors_are_kept_for_the_next_question(embedded_engi
     assert cache is not None
     (rows,) = sqlite3.connect(cache.path).execute("SELECT count(*) FROM vectors").fetchone()
     assert rows >= 10
+
+
+def test_dense_search_ranks_ids_by_cosine_and_retrieval_reads_only_the_chosen_records(
+        isolated_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`Store.nearest` asks Chroma for ids and distances only; the retriever then reads the records of the chunks
+    it keeps, in one call, and returns them in fused order with the stored text."""
+    from assistant.retrieval import build_retriever
+
+    settings = load_settings()
+    store = open_store(settings, "all-MiniLM-L6-v2")
+    items = []
+    for seed, (source, text) in enumerate(ARTICLES.items()):
+        article = parse_article(source, text)
+        chunks = chunk_article(article, count_minilm_tokens, 16)
+        items.append((article, chunks, _vectors(len(chunks), seed)))
+    store.write_articles(items)
+    query = _vectors(1, 99)[0]
+    pairs = [(c.chunk_id, float(np.dot(query, v))) for _, cs, vs in items for c, v in zip(cs, vs, strict=True)]
+    by_cosine = sorted(pairs, key=lambda hit: -hit[1])
+    nearest = store.nearest(query, 4)
+    assert [i for i, _ in nearest] == [i for i, _ in by_cosine[:4]]
+    assert [round(s, 4) for _, s in nearest] == [round(s, 4) for _, s in by_cosine[:4]]
+    assert [(c.chunk_id, round(c.score, 4)) for c in store.query(query, 4)] == [(i, round(s, 4)) for i, s in nearest]
+
+    class Fixed:
+        def get_query_embedding(self, text: str) -> list[float]:
+            return query
+
+    reads: list[list[str] | None] = []
+    get_chunks = store.get_chunks
+    monkeypatch.setattr(store, "get_chunks", lambda chunk_ids=None, article_ids=None: (
+        reads.append(chunk_ids), get_chunks(chunk_ids, article_ids))[1])
+    retriever = build_retriever(store, Fixed(), settings.keyword_index_path, top_k=3)  # type: ignore[arg-type]
+    retriever.keyword_index.sync()
+    reads.clear()
+    found = retriever.retrieve_chunks("central bank rates", 3)
+    assert reads == [[c.chunk_id for c in found]] and len(found) == 3
+    assert [c.score for c in found] == sorted((c.score for c in found), reverse=True)
+    texts = {c.chunk_id: c.text(a.text) for a, cs, _ in items for c in cs}
+    assert all(c.text == texts[c.chunk_id] for c in found)
+    assert any("central bank" in c.text for c in found)  # the keyword side counts
