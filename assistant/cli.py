@@ -100,7 +100,7 @@ def run_ingest(session: Session, paths: list[Path], prune: bool = False) -> Any:
         if bar is not None:
             bar.start()
         return ingest_paths(paths, session.store, session.embed_model, session.settings.chunk_tokens,
-                            prune=prune, warn=warn, progress=update)
+                            prune=prune, warn=warn, progress=update, batch_chunks=session.settings.ingest_batch_chunks)
     finally:
         if bar is not None:
             bar.stop()

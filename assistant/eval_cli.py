@@ -196,7 +196,8 @@ def _ingest(session: Any, corpus: Path) -> None:
         if bar is not None:
             bar.start()
         report = ingest_paths([corpus], session.store, session.embed_model, session.settings.chunk_tokens,
-                              warn=_say, progress=update if bar is not None else (lambda done, total, name: None))
+                              warn=_say, progress=update if bar is not None else (lambda done, total, name: None),
+                              batch_chunks=session.settings.ingest_batch_chunks)
     finally:
         if bar is not None:
             bar.stop()

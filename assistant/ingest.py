@@ -15,7 +15,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
-from assistant.config import data_home
+from assistant.config import INGEST_BATCH_CHUNKS, data_home
 from assistant.errors import UserError
 from assistant.locking import ingest_lock, lock_path
 from assistant.text import Span, sentence_spans
@@ -23,7 +23,7 @@ from assistant.text import Span, sentence_spans
 ARTICLE_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
 MAX_FILE_BYTES = 20 * 1024 * 1024
 CHUNK_HARD_LIMIT = 256  # all-MiniLM-L6-v2 truncates past 256 word-pieces
-BATCH_CHUNKS = 1024  # chunks embedded and written together: bounds memory; larger batches sort into less padding
+BATCH_CHUNKS = INGEST_BATCH_CHUNKS  # see `assistant.config`
 
 _READ_MORE = re.compile(r"^\s*(?:READ MORE|Read more|ALSO READ|Also read|RELATED|Related)\b\s*:?", re.UNICODE)
 _BOILERPLATE_LINE = re.compile(

@@ -98,7 +98,8 @@ class SessionBackend:
                 raise UserError("the store is empty: run `assistant ingest FOLDER` or use Ingest a folder (Ctrl+P)")
             notice(f"The store is empty: ingesting the bundled articles in {seeds} first.")
             report = ingest_paths([seeds], self.session.store, self.session.embed_model,
-                                  self.settings.chunk_tokens, warn=notice, progress=progress)
+                                  self.settings.chunk_tokens, warn=notice, progress=progress,
+                                  batch_chunks=self.settings.ingest_batch_chunks)
             notice(report.summary())
 
     def engine(self, model: str | None) -> EngineLike:
@@ -136,7 +137,7 @@ class SessionBackend:
         from assistant.ingest import ingest_paths
 
         report = ingest_paths(paths, self.session.store, self.session.embed_model, self.settings.chunk_tokens,
-                              warn=notice, progress=progress)
+                              warn=notice, progress=progress, batch_chunks=self.settings.ingest_batch_chunks)
         self._texts.clear()
         return report.summary()
 

@@ -183,7 +183,8 @@ def step_ingest(args: argparse.Namespace) -> dict[str, Any]:
 
         load_start = os.getloadavg()[0]
         started, cpu = time.perf_counter(), time.process_time()
-        report = ingest_paths(files, store, session.embed_model, session.settings.chunk_tokens, progress=progress)
+        report = ingest_paths(files, store, session.embed_model, session.settings.chunk_tokens, progress=progress,
+                              batch_chunks=session.settings.ingest_batch_chunks)
         seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu
         load_end = os.getloadavg()[0]
         bar.close()

@@ -259,6 +259,7 @@ def test_the_ingest_command_prints_the_warnings_and_a_summary(tmp_path: Path, mo
     ("ASSISTANT_TOP_K", "abc", "valid integer"),
     ("ASSISTANT_TOP_K", "0", "greater than or equal to 1"),
     ("ASSISTANT_CHUNK_TOKENS", "100000", "less than or equal to 256"),
+    ("ASSISTANT_INGEST_BATCH_CHUNKS", "8", "greater than or equal to 32"),
     ("ASSISTANT_REQUEST_TIMEOUT", "-1", "greater than 0"),
     ("ASSISTANT_LENIENT", "maybe", "valid boolean"),
     ("ASSISTANT_EMBEDDING", "bert", "must be 'minilm' or 'openai'"),

@@ -57,8 +57,8 @@ def run_cli(*args: str, home: Path, env: dict[str, str] | None = None,
                           stdin=subprocess.DEVNULL, check=False)
 
 
-def popen_cli(*args: str, home: Path, log: Path) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "ASSISTANT_HOME": str(home)}
+def popen_cli(*args: str, home: Path, log: Path, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "ASSISTANT_HOME": str(home), **(env or {})}
     with log.open("wb") as out:
         return subprocess.Popen([str(ASSISTANT), *args], stdout=out, stderr=subprocess.STDOUT,
                                 stdin=subprocess.DEVNULL, env=env)
@@ -240,7 +240,9 @@ def test_the_ingest_command_killed_half_way_through_1500_articles(tmp_path: Path
                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     home = fresh_home(tmp_path, tmp_path_factory)
     folder = write_corpus(tmp_path / "corpus", 1500)
-    process = popen_cli("ingest", str(folder), home=home, log=tmp_path / "killed.log")
+    # Batches of 256 chunks (the setting; 4,096 by default would take all 1,500 one-chunk articles in one batch).
+    process = popen_cli("ingest", str(folder), home=home, log=tmp_path / "killed.log",
+                        env={"ASSISTANT_INGEST_BATCH_CHUNKS": "256"})
     try:
         deadline = time.monotonic() + 300
         # Articles are written in batches, chunks first: wait for the first batch's article records (the commit
