@@ -23,7 +23,6 @@ from assistant.text import Span, sentence_spans
 ARTICLE_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
 MAX_FILE_BYTES = 20 * 1024 * 1024
 CHUNK_HARD_LIMIT = 256  # all-MiniLM-L6-v2 truncates past 256 word-pieces
-BATCH_CHUNKS = INGEST_BATCH_CHUNKS  # see `assistant.config`
 
 _READ_MORE = re.compile(r"^\s*(?:READ MORE|Read more|ALSO READ|Also read|RELATED|Related)\b\s*:?", re.UNICODE)
 _BOILERPLATE_LINE = re.compile(
@@ -436,7 +435,7 @@ def ingest_paths(
     prune: bool = False,
     warn: Callable[[str], None] = lambda message: None,
     progress: Callable[[int, int, str], None] = lambda done, total, name: None,
-    batch_chunks: int = BATCH_CHUNKS,
+    batch_chunks: int = INGEST_BATCH_CHUNKS,
 ) -> IngestReport:
     """Ingest article files into the store; unchanged files are skipped, changed ones replaced.
 
@@ -603,7 +602,7 @@ def _ingest_files(
     prune: bool,
     warn: Callable[[str], None],
     progress: Callable[[int, int, str], None],
-    batch_chunks: int = BATCH_CHUNKS,
+    batch_chunks: int = INGEST_BATCH_CHUNKS,
 ) -> IngestReport:
     """`ingest_paths` once the files are known and this process holds the store's ingest lock.
 
