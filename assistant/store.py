@@ -231,12 +231,6 @@ class Store:
             result = self.chunks.query(query_embeddings=vectors, n_results=min(k, count), include=["distances"])
         return [(i, 1.0 - float(d)) for i, d in zip(result["ids"][0], (result["distances"] or [[]])[0], strict=True)]
 
-    def query(self, embedding: list[float], k: int) -> list[StoredChunk]:
-        """Nearest chunks to a query vector, best first, with cosine similarity as score."""
-        hits = self.nearest(embedding, k)
-        chunks = {c.chunk_id: c for c in self.get_chunks(chunk_ids=[i for i, _ in hits])}
-        return [StoredChunk(**{**chunks[i].__dict__, "score": score}) for i, score in hits if i in chunks]
-
     @staticmethod
     def _article(article_id: str, meta: Any) -> StoredArticle:
         meta = dict(meta or {})

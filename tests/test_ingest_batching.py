@@ -186,7 +186,7 @@ def test_chunk_records_are_read_by_llamaindex_as_the_nodes_it_writes(tmp_path: P
         assert (mine.source, mine.title, mine.sha256, mine.chunks) == (theirs.source, theirs.title, theirs.sha256,
                                                                        theirs.chunks)
     query = items[2][2][1].tolist()
-    assert ours.query(query, 3) == earlier.query(query, 3)
+    assert ours.nearest(query, 3) == earlier.nearest(query, 3)
 
     gone = items[0][0].article_id
     ours.vector_store().delete(gone)  # LlamaIndex deletes an article's chunks by its `document_id`

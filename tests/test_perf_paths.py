@@ -81,7 +81,7 @@ def test_modules_chromadb_imports_for_unused_paths_load_at_their_first_use(tmp_p
         "article = parse_article('/news/a.txt', 'Fire in Oslo\\n\\nA warehouse burned on Friday. Nobody was hurt.')\n"
         "chunks = chunk_article(article, count_minilm_tokens, 16)\n"
         "store.write_articles([(article, chunks, [[1.0] + [0.0] * 383] * len(chunks))])\n"
-        "hits = [c.text for c in store.query([1.0] + [0.0] * 383, 1)]\n"
+        "hits = [c.text for c in store.get_chunks([i for i, _ in store.nearest([1.0] + [0.0] * 383, 1)])]\n"
         "removed = store.remove_articles([article.article_id])\n"
         "after_store = loaded(), hits, removed, store.list_articles()\n"
         "from chromadb.api.collection_configuration import load_collection_configuration_from_json\n"
@@ -247,16 +247,16 @@ def test_a_reader_sees_every_change_of_a_killed_write_without_counting_articles(
     assert index.sync() == 0 and len(index.search("hurricane", 5)) == 1
 
 
-def test_query_without_count(isolated_home: Path) -> None:
+def test_nearest_without_count(isolated_home: Path) -> None:
     store = open_store(load_settings(), "all-MiniLM-L6-v2")
     probe = _vectors(1, 99)[0]
-    assert store.query(probe, 5) == []  # empty collection
+    assert store.nearest(probe, 5) == []  # empty collection
     _fill(store, batched=True)
     total = store.chunk_count()
-    found = store.query(probe, total + 20)  # more than there are
+    found = store.nearest(probe, total + 20)  # more than there are
     assert len(found) == total
-    assert [c.score for c in found] == sorted((c.score for c in found), reverse=True)
-    assert len(store.query(probe, 2)) == 2
+    assert [score for _, score in found] == sorted((score for _, score in found), reverse=True)
+    assert len(store.nearest(probe, 2)) == 2
 
 
 def test_article_texts_are_written_before_records_and_orphans_go(isolated_home: Path) -> None:
@@ -425,7 +425,6 @@ def test_dense_search_ranks_ids_by_cosine_and_retrieval_reads_only_the_chosen_re
     nearest = store.nearest(query, 4)
     assert [i for i, _ in nearest] == [i for i, _ in by_cosine[:4]]
     assert [round(s, 4) for _, s in nearest] == [round(s, 4) for _, s in by_cosine[:4]]
-    assert [(c.chunk_id, round(c.score, 4)) for c in store.query(query, 4)] == [(i, round(s, 4)) for i, s in nearest]
 
     class Fixed:
         def get_query_embedding(self, text: str) -> list[float]:
