@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import atexit
+import gc
 import json
 import os
 import re
@@ -280,6 +282,11 @@ def main() -> None:
     """Entry point: user errors become one line on stderr and a non-zero exit code."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+    # Python's last garbage collections at exit walk every object still alive (0.3-0.4 s after `ask`: Chroma,
+    # pydantic and numpy leave ~70,000) only for the OS to free them all anyway. Frozen objects are skipped;
+    # the atexit handlers registered later run first, and finalizers of objects freed by refcount still run.
+    atexit.unregister(gc.freeze)
+    atexit.register(gc.freeze)
     try:
         app()
     except UserError as exc:

@@ -38,6 +38,23 @@ def test_help_imports_no_heavy_module() -> None:
     assert json.loads(done.stdout.strip().splitlines()[-1]) == []
 
 
+def test_objects_are_frozen_before_the_interpreter_collects_them_at_exit() -> None:
+    """`main` freezes the heap at exit, after the atexit handlers registered later, so that Python's last
+    collections skip every object (0.3-0.4 s after `ask`). A handler registered before `main` runs after it."""
+    code = (
+        "import atexit, gc, sys\n"
+        "atexit.register(lambda: print('frozen at exit:', gc.get_freeze_count() > 0, flush=True))\n"
+        "sys.argv = ['assistant', '--help']\n"
+        "from assistant.cli import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "atexit.register(lambda: print('late handler saw frozen:', gc.get_freeze_count() > 0, flush=True))\n"
+        "print('frozen before exit:', gc.get_freeze_count() > 0, flush=True)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert done.stdout.strip().splitlines()[-3:] == [
+        "frozen before exit: False", "late handler saw frozen: False", "frozen at exit: True"]
+
+
 def test_chromadb_imported_without_signature_checks_works_and_restores_them(tmp_path: Path) -> None:
     """`import_chromadb` skips `@override`'s signature checks during the import only: Chroma's classes still
     carry the marks its `EnforceOverrides` metaclass wants, a store works, and the real decorator is back after."""
