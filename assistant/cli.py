@@ -176,13 +176,15 @@ def ask(
     chroma_url: ChromaUrl = None,
 ) -> None:
     """Answer a question from the stored articles, with a verified quote for every sentence."""
-    from assistant.engine import open_session
-    from assistant.models import llm_for
+    from assistant.models import llm_for, start_loading
 
     text = _read_question(question)
     settings = _settings(chroma_url=chroma_url, model=model, top_k=top_k)
     llm = llm_for(settings, settings.model)  # a bad model name fails before anything is opened or ingested
-    session = open_session(settings, llm)
+    loading = start_loading(settings, llm)  # the models load on helper threads while the engine is imported
+    from assistant.engine import open_session
+
+    session = open_session(settings, llm, loading)
     engine = session.engine(llm=llm)
     ensure_articles(session)
     stream = not no_stream and not as_json and sys.stderr.isatty()

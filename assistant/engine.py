@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import re
-import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -37,7 +35,7 @@ from assistant.citations import (
 from assistant.config import Settings
 from assistant.errors import UserError
 from assistant.limits import MAX_QUESTION_CHARS
-from assistant.models import chat_messages, translate_llm_error
+from assistant.models import Loading, chat_messages, translate_llm_error
 from assistant.store import StoredChunk
 from assistant.text import number_values
 from assistant.vector_cache import VectorCache
@@ -168,7 +166,7 @@ class Engine:
         started = time.perf_counter()
         q = analyse_question(question)
         # A local model loads (once) while the passages are retrieved.
-        with _in_background(getattr(self.llm, "_load", None)):
+        with Loading(getattr(self.llm, "_load", None)):
             chunks = self.retriever.retrieve_chunks(question, top_k or self.top_k)
             pool = self.evidence_for(q, chunks)
         timings["retrieve"] = (time.perf_counter() - started) * 1000
@@ -288,30 +286,6 @@ def _sentences_of(chunk: StoredChunk) -> list[Evidence]:
     return out
 
 
-@contextmanager
-def _in_background(*loads: Callable[[], Any] | None) -> Iterator[None]:
-    """Run each of `loads` (None: nothing) on a helper thread of its own during the block; joined at its end,
-    the first error raised then."""
-    errors: list[BaseException] = []
-
-    def run(load: Callable[[], Any]) -> None:
-        try:
-            load()
-        except BaseException as exc:  # handed to the caller's thread
-            errors.append(exc)
-
-    threads = [threading.Thread(target=run, args=(load,), name="warm-up", daemon=True) for load in loads if load]
-    for thread in threads:
-        thread.start()
-    try:
-        yield
-    finally:
-        for thread in threads:
-            thread.join()
-    if errors:
-        raise errors[0]
-
-
 def _draft_is_complete(text: str) -> bool:
     """Enough draft: as many sentences as an answer keeps, or a blank line after a first sentence."""
     ends = len(re.findall(r"[.!?][\"'”’)\]]*(?:\s*\[\d+\])*\s", text))
@@ -354,28 +328,18 @@ class Session:
                       self.vector_cache)
 
 
-def warm_up(llm: Any) -> Callable[[], object] | None:
-    """For a helper thread: load `llm` and evaluate the start every answer prompt has (`LlamaCppLLM.prime`);
-    None for a model that is not local."""
-    prime = getattr(llm, "prime", None)
-    if prime is None:
-        return None
-    llm.import_runtime()
-    start = chat_messages(llm, prompts.load("system"), prompts.load("answer").split("{sources}")[0])
-    return lambda: prime(start)
-
-
-def open_session(settings: Settings, llm: Any = None) -> Session:
+def open_session(settings: Settings, llm: Any = None, loading: Loading | None = None) -> Session:
     """Connect to the store and load the embedding model the settings name; given a local `llm` (from
-    `models.llm_for`), also load it and evaluate the start of its prompts meanwhile."""
-    from assistant.models import embedding_model, embedding_name
+    `models.llm_for`), also load it and evaluate the start of its prompts meanwhile. `loading`: those loads,
+    started earlier by the caller (`models.start_loading`); joined here."""
+    from assistant.models import embedding_model, embedding_name, start_loading
     from assistant.retrieval import build_retriever
     from assistant.store import open_store
 
     embed = embedding_model(settings)
-    # Chroma's import (about 1 s, Python holding the GIL) leaves the other core to the embedding's ONNX session
-    # and, for `ask`, llama.cpp: loading the weights and evaluating the system prompt (~0.4 s of the answer).
-    with _in_background(getattr(embed, "_load", None), warm_up(llm)):
+    # Chroma's import (about 0.5 s, Python holding the GIL) leaves the other core to the embedding's ONNX session
+    # and, for `ask`, llama.cpp: loading the weights and evaluating the system prompt.
+    with loading or start_loading(settings, llm):
         store = open_store(settings, embedding_name(settings))
     retriever = build_retriever(store, embed, settings.keyword_index_path, settings.top_k)
     return Session(settings, store, embed, retriever, VectorCache(settings.vector_cache_path, embedding_name(settings)))

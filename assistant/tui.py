@@ -106,7 +106,7 @@ class SessionBackend:
         """The engine for a model name (cached); the model is loaded now rather than on the first question."""
         key = model or self.settings.effective_model
         if key not in self._engines:
-            from assistant.engine import warm_up
+            from assistant.models import warm_up
 
             engine = self.session.engine(model)
             # A local GGUF model loads lazily: load it, and evaluate the start of its prompts, before the first ask.

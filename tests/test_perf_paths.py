@@ -328,13 +328,13 @@ def test_local_model_threads_default_to_half_the_cpus_and_follow_the_setting(mon
 
 
 def test_a_failed_warm_up_is_raised_in_the_asking_thread() -> None:
-    from assistant.engine import _in_background
+    from assistant.models import Loading
 
     def fail() -> None:
         raise RuntimeError("cannot load")
 
     ran = []
-    with pytest.raises(RuntimeError, match="cannot load"), _in_background(fail):
+    with pytest.raises(RuntimeError, match="cannot load"), Loading(fail):
         ran.append(True)
     assert ran == [True]
 
@@ -342,23 +342,22 @@ def test_a_failed_warm_up_is_raised_in_the_asking_thread() -> None:
 def test_warm_ups_run_at_once_and_each_error_is_raised() -> None:
     import threading
 
-    from assistant.engine import _in_background
+    from assistant.models import Loading
 
     both = threading.Barrier(2, timeout=10)  # each waits for the other: only passes if they run at the same time
-    with _in_background(both.wait, None, both.wait):
+    with Loading(both.wait, None, both.wait):
         pass
 
     def fail() -> None:
         raise RuntimeError("cannot load")
 
-    with pytest.raises(RuntimeError, match="cannot load"), _in_background(lambda: None, fail):
+    with pytest.raises(RuntimeError, match="cannot load"), Loading(lambda: None, fail):
         pass
 
 
 def _primed(settings: Any, folder: Path | None) -> tuple[Any, object]:
     """A fresh local model primed as `ask` primes it, and what `prime` said."""
-    from assistant.engine import warm_up
-    from assistant.models import LlamaCppLLM, smollm2_path
+    from assistant.models import LlamaCppLLM, smollm2_path, warm_up
 
     llm = LlamaCppLLM(str(smollm2_path()), "smollm2", max_tokens=settings.max_answer_tokens, prompt_cache=folder)
     prepare = warm_up(llm)
@@ -372,7 +371,7 @@ def _tokens(llm: Any) -> list[int]:
 
 @pytest.mark.slow
 def test_a_primed_local_model_reuses_the_system_prompt_and_answers_the_same(seeded_session, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    """`ask` evaluates the fixed start of the prompt while Chroma loads (`engine.warm_up`), or restores it from
+    """`ask` evaluates the fixed start of the prompt while Chroma loads (`models.warm_up`), or restores it from
     the data folder when an earlier process kept it; the answer's prompt then starts from it, and every answer
     is the one a fresh model gives."""
     from assistant.models import LlamaCppLLM, smollm2_path
