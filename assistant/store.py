@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
-from assistant.chroma_import import import_chromadb
+from assistant.chroma_import import LOCAL_CLIENT, SERVER_CLIENT, import_chromadb
 from assistant.config import Settings
 from assistant.errors import UserError
 from assistant.locking import file_lock
@@ -82,8 +82,7 @@ def _chroma_settings() -> Any:
 
 def connect(settings: Settings) -> ClientAPI:
     """A Chroma client: a server when `chroma_url` is set, else the embedded store under the data folder."""
-    chromadb = import_chromadb()
-
+    chromadb = import_chromadb(*(SERVER_CLIENT if settings.chroma_url else LOCAL_CLIENT))
     if settings.chroma_url:
         url = urlparse(settings.chroma_url if "://" in settings.chroma_url else f"http://{settings.chroma_url}")
         if not url.hostname:

@@ -78,6 +78,39 @@ def test_chromadb_imported_without_signature_checks_works_and_restores_them(tmp_
                                                                 "again": True}
 
 
+def test_opening_a_store_or_a_server_client_runs_no_signature_check(tmp_path: Path) -> None:
+    """Chroma imports its API class when a client is created: `connect` has it imported with chromadb, marked
+    but unchecked (the checks of `chromadb.api.rust` alone took 0.13 s of opening the local store)."""
+    code = (
+        "import json, sys\n"
+        "import overrides\n"
+        "checks = sys.modules['overrides.overrides']  # the module, which the package's function hides\n"
+        "calls = []\n"
+        "real = checks._validate_method\n"
+        "checks._validate_method = lambda *a, **k: (calls.append(a[0].__qualname__), real(*a, **k))[1]\n"
+        "from assistant.chroma_import import SERVER_CLIENT, import_chromadb\n"
+        "from assistant.config import load_settings\n"
+        "from assistant.store import open_store\n"
+        "store = open_store(load_settings(), 'all-MiniLM-L6-v2')\n"
+        "empty = store.is_empty()\n"
+        "import_chromadb(*SERVER_CLIENT)\n"
+        "from chromadb.api.fastapi import FastAPI\n"
+        "from chromadb.api.rust import RustBindingsAPI\n"
+        "marked = [getattr(c.heartbeat, '__override__', False) for c in (FastAPI, RustBindingsAPI)]\n"
+        "class Checked(RustBindingsAPI):\n"
+        "    @overrides.overrides\n"
+        "    def heartbeat(self) -> int:\n"
+        "        return 0\n"
+        "print(json.dumps({'calls': calls, 'empty': empty, 'marked': marked}))\n"
+    )
+    env = {**os.environ, "ASSISTANT_HOME": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == {
+        "calls": ["Checked.heartbeat"], "empty": True, "marked": [True, True]}
+
+
 def test_modules_chromadb_imports_for_unused_paths_load_at_their_first_use(tmp_path: Path) -> None:
     """Chroma's embedding-function registry, the OpenTelemetry gRPC exporter and httpx's CLI are not imported
     with chromadb (nor by a store's work), and each is the real thing as soon as something uses it: a collection
