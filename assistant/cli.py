@@ -8,6 +8,8 @@ import json
 import os
 import re
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -178,22 +180,42 @@ def ask(
     """Answer a question from the stored articles, with a verified quote for every sentence."""
     from assistant.models import llm_for, start_loading
 
-    text = _read_question(question)
-    settings = _settings(chroma_url=chroma_url, model=model, top_k=top_k)
-    llm = llm_for(settings, settings.model)  # a bad model name fails before anything is opened or ingested
-    loading = start_loading(settings, llm)  # the models load on helper threads while the engine is imported
-    from assistant.engine import open_session
+    with _collector_paused_while_starting() as started:
+        text = _read_question(question)
+        settings = _settings(chroma_url=chroma_url, model=model, top_k=top_k)
+        llm = llm_for(settings, settings.model)  # a bad model name fails before anything is opened or ingested
+        loading = start_loading(settings, llm)  # the models load on helper threads while the engine is imported
+        from assistant.engine import open_session
 
-    session = open_session(settings, llm, loading)
-    engine = session.engine(llm=llm)
-    ensure_articles(session)
-    stream = not no_stream and not as_json and sys.stderr.isatty()
-    answer = _ask_streaming(engine, text, top_k, lenient or settings.lenient) if stream else engine.ask(
-        text, top_k=top_k, lenient=lenient or settings.lenient)
-    if as_json:
-        print(json.dumps(answer.to_json(), ensure_ascii=False))
-    else:
-        print(format_answer(answer))
+        session = open_session(settings, llm, loading)
+        engine = session.engine(llm=llm)
+        started()
+        ensure_articles(session)
+        stream = not no_stream and not as_json and sys.stderr.isatty()
+        answer = _ask_streaming(engine, text, top_k, lenient or settings.lenient) if stream else engine.ask(
+            text, top_k=top_k, lenient=lenient or settings.lenient)
+        print(json.dumps(answer.to_json(), ensure_ascii=False) if as_json else format_answer(answer))
+
+
+@contextmanager
+def _collector_paused_while_starting() -> Iterator[Callable[[], None]]:
+    """Starting `ask` makes ~70,000 objects that live to its end (modules, Chroma's client, the models), which
+    Python's collector otherwise walks ~160 times while they are made (~0.1 s). No collection runs until the
+    caller calls the function it is given; what exists then stays frozen (skipped by collections) to the end."""
+    enabled = gc.isenabled()
+    gc.disable()
+
+    def started() -> None:
+        gc.freeze()
+        if enabled:
+            gc.enable()
+
+    try:
+        yield started
+    finally:
+        if not gc.isenabled() and enabled:
+            gc.enable()
+        gc.unfreeze()  # the frozen objects are collectable again, for callers that go on (tests, in one process)
 
 
 def _ask_streaming(engine: Any, question: str, top_k: int | None, lenient: bool) -> Answer:
