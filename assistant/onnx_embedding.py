@@ -265,12 +265,63 @@ class OnnxMiniLM:
         return out if out is not None else np.zeros((0, DIMENSION), dtype=np.float32)
 
 
+def mapped_model_file(export: Path) -> Path:
+    """Where the fast-loading form of `export` lives: the same graph, with ONNX Runtime's basic (machine-independent)
+    optimizations applied, and its weights in a data file beside it (`.data`), which ONNX Runtime maps into memory
+    instead of copying them out of the model file: a session takes ~0.09 s to create instead of ~0.35 s."""
+    return export.with_name(f"{export.stem}-mapped.onnx")
+
+
+def _write_mapped_model(export: Path, model_dir: Path) -> bool:
+    """Write `mapped_model_file(export)` and its data file, both under their final names only once complete and
+    checked to give `export`'s vectors exactly; False if that cannot be done (a read-only folder, ...)."""
+    import shutil
+
+    import onnxruntime
+
+    target = mapped_model_file(export)
+    work = export.parent / f".{target.stem}.{os.getpid()}.{threading.get_ident()}.tmp"
+    try:
+        work.mkdir(parents=True, exist_ok=True)
+        options = onnxruntime.SessionOptions()
+        options.log_severity_level = 3
+        options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_BASIC
+        options.optimized_model_filepath = str(work / target.name)
+        options.add_session_config_entry("session.optimized_model_external_initializers_file_name",
+                                         target.with_suffix(".data").name)
+        options.add_session_config_entry("session.optimized_model_external_initializers_min_size_in_bytes", "1024")
+        onnxruntime.InferenceSession(str(export), options, providers=["CPUExecutionProvider"])
+        written, original = OnnxMiniLM(work / target.name, model_dir), OnnxMiniLM(export, model_dir)
+        feeds = original.features(list(_PROBES))
+        if not np.array_equal(written.run(feeds), original.run(feeds)):
+            log.warning("the mapped form of %s gives other vectors: not used", export.name)
+            return False
+        os.replace(work / target.with_suffix(".data").name, target.with_suffix(".data"))  # the data first
+        os.replace(work / target.name, target)
+        return True
+    except Exception as exc:  # OSError, or onnxruntime's errors (which derive from Exception only)
+        log.warning("cannot write the mapped form of %s (%s): the export is loaded instead", export.name, exc)
+        return False
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def load_onnx_minilm(model_dir: Path, cache_dir: Path | None = None, export: bool = True) -> OnnxMiniLM | None:
-    """The ONNX model for `model_dir`, exporting it first (once, needs torch) when `export` is set."""
+    """The ONNX model for `model_dir`, exporting it first (once, needs torch) when `export` is set; loaded from its
+    mapped form (`mapped_model_file`), which is written once from the export, when that works."""
     target = onnx_model_file(model_dir, cache_dir)
     if not target.is_file():
         if not export:
             return None
         log.info("exporting %s to %s (once)", model_dir.name, target)
         export_onnx(model_dir, target)
+    mapped = mapped_model_file(target)
+    for _ in range(2):  # a damaged or missing data file: written again once, else the export is loaded
+        if not mapped.is_file() and not _write_mapped_model(target, model_dir):
+            break
+        try:
+            return OnnxMiniLM(mapped, model_dir)
+        except Exception as exc:  # onnxruntime's errors derive from Exception only
+            log.warning("cannot load %s (%s)", mapped.name, exc)
+            mapped.unlink(missing_ok=True)
     return OnnxMiniLM(target, model_dir)
