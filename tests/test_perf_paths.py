@@ -24,6 +24,16 @@ ROOT = Path(__file__).resolve().parent.parent
 HEAVY = ("torch", "transformers", "sentence_transformers", "llama_index.core", "chromadb", "onnxruntime", "llama_cpp")
 
 
+def _last_json_line(code: str, home: Path | None = None) -> Any:
+    """Run `code` in a fresh interpreter (its data under `home`, if given), which must exit 0; the last line it
+    printed, parsed as JSON."""
+    env = {**os.environ, "ASSISTANT_HOME": str(home)} if home is not None else None
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 def test_help_imports_no_heavy_module() -> None:
     """Nor pydantic: the settings' import alone took 0.3 s of a 0.6 s `--help` on a slow host."""
     code = (
@@ -72,10 +82,7 @@ def test_chromadb_imported_without_signature_checks_works_and_restores_them(tmp_
         "                  'marked': getattr(SegmentAPI.heartbeat, '__override__', False), 'hit': hit,\n"
         "                  'again': import_chromadb() is chromadb}))\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=300)
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert json.loads(done.stdout.strip().splitlines()[-1]) == {"restored": True, "marked": True, "hit": ["a"],
-                                                                "again": True}
+    assert _last_json_line(code, tmp_path) == {"restored": True, "marked": True, "hit": ["a"], "again": True}
 
 
 def test_opening_a_store_or_a_server_client_runs_no_signature_check(tmp_path: Path) -> None:
@@ -103,12 +110,7 @@ def test_opening_a_store_or_a_server_client_runs_no_signature_check(tmp_path: Pa
         "        return 0\n"
         "print(json.dumps({'calls': calls, 'empty': empty, 'marked': marked}))\n"
     )
-    env = {**os.environ, "ASSISTANT_HOME": str(tmp_path)}
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env,
-                          timeout=300)
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert json.loads(done.stdout.strip().splitlines()[-1]) == {
-        "calls": ["Checked.heartbeat"], "empty": True, "marked": [True, True]}
+    assert _last_json_line(code, tmp_path) == {"calls": ["Checked.heartbeat"], "empty": True, "marked": [True, True]}
 
 
 def test_modules_chromadb_imports_for_unused_paths_load_at_their_first_use(tmp_path: Path) -> None:
@@ -149,11 +151,7 @@ def test_modules_chromadb_imports_for_unused_paths_load_at_their_first_use(tmp_p
         "    'registry': 'default' in known_embedding_functions and 'openai' in known_embedding_functions,\n"
         "    'exporter': real_exporter, 'httpx_cli': callable(httpx._main.main), 'loaded': loaded()}))\n"
     )
-    env = {**os.environ, "ASSISTANT_HOME": str(tmp_path)}
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env,
-                          timeout=300)
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert json.loads(done.stdout.strip().splitlines()[-1]) == {
+    assert _last_json_line(code, tmp_path) == {
         "stand_ins": [], "after_import": [],
         "after_store": [[], ["Fire in Oslo A warehouse burned on Friday. Nobody was hurt."], 1, []],
         "ef": True, "registry": True, "exporter": True, "httpx_cli": True,
