@@ -318,9 +318,12 @@ class Loading:
         except BaseException as exc:  # handed to the waiting thread
             self.errors.append(exc)
 
-    def wait(self) -> None:
+    def join(self) -> None:
         for thread in self.threads:
             thread.join()
+
+    def wait(self) -> None:
+        self.join()
         if self.errors:
             raise self.errors[0]
 
@@ -330,9 +333,8 @@ class Loading:
     def __exit__(self, exc_type: type[BaseException] | None, *_: object) -> None:
         if exc_type is None:
             self.wait()
-        else:
-            for thread in self.threads:
-                thread.join()
+        else:  # the block's error wins
+            self.join()
 
 
 def warm_up(llm: Any) -> Callable[[], object] | None:
