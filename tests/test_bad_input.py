@@ -263,6 +263,7 @@ def test_the_ingest_command_prints_the_warnings_and_a_summary(tmp_path: Path, mo
     ("ASSISTANT_REQUEST_TIMEOUT", "-1", "greater than 0"),
     ("ASSISTANT_LENIENT", "maybe", "valid boolean"),
     ("ASSISTANT_EMBEDDING", "bert", "must be 'minilm' or 'openai'"),
+    ("ASSISTANT_EMBEDDED_WEIGHTS", "q2", "'f16' or 'shipped'"),
 ])
 def test_a_bad_setting_names_the_setting(name: str, value: str, message: str, monkeypatch: pytest.MonkeyPatch,
                                          capsys: pytest.CaptureFixture[str]) -> None:
