@@ -255,6 +255,7 @@ class LlamaCppLLM:
     def _open(self, path: str) -> Any:
         from llama_cpp import Llama
 
+        _keep_output_streams()
         llama = Llama(model_path=path, n_ctx=self.context_window, n_threads=self.threads, verbose=False, seed=0)
         self.loaded_path = path
         return llama
@@ -317,6 +318,31 @@ class LlamaCppLLM:
 
     def complete(self, prompt: str, **kwargs: Any) -> Completion:
         return Completion(self.chat_text([Message("user", prompt)], **kwargs))
+
+
+class _NoRedirection:
+    def __init__(self, disable: bool = True) -> None:
+        pass
+
+    def __enter__(self) -> _NoRedirection:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        return None
+
+
+def _keep_output_streams() -> None:
+    """With `verbose=False`, llama-cpp-python points the process's stdout and stderr (file descriptors 1 and 2) at
+    /dev/null while it loads a model, so what other threads write meanwhile is lost: the answer or an error while
+    `ask` loads the model on a helper thread, the chat's screen (a probe: 208 of 266 lines printed from the main
+    thread during a load never arrived; abetlen/llama-cpp-python#1874). llama.cpp's own messages go through a log
+    callback that the same setting already quiets (errors only), so that redirection is made to do nothing."""
+    import llama_cpp.llama
+    from llama_cpp import _internals
+
+    for module in (llama_cpp.llama, _internals):
+        if hasattr(module, "suppress_stdout_stderr"):
+            module.suppress_stdout_stderr = _NoRedirection  # type: ignore[attr-defined]
 
 
 def chat_messages(llm: Any, system: str, user: str) -> list[Any]:
