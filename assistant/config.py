@@ -69,8 +69,9 @@ class Settings(BaseSettings):
     max_answer_tokens: int = Field(default=160, ge=16, le=4096, alias="ASSISTANT_MAX_ANSWER_TOKENS")
     request_timeout: float = Field(default=60.0, gt=0, alias="ASSISTANT_REQUEST_TIMEOUT")
     lenient: bool = Field(default=False, alias="ASSISTANT_LENIENT")
-    # llama.cpp threads for a local GGUF; 0 = half the CPUs (at least 1). More threads than free cores
-    # makes llama.cpp spin: on 2 busy cores, 2 threads took 5-26 s for what 1 thread wrote in 1 s.
+    # llama.cpp threads for a local GGUF; 0 = automatic: prompts on every CPU (llama-cpp-python's default), replies
+    # on every CPU while nothing else runs, else on half (`assistant.threads`). More threads than free cores makes
+    # llama.cpp spin: on 2 busy cores, 2 threads took 5-26 s for what 1 thread wrote in 1 s.
     llm_threads: int = Field(default=0, ge=0, le=256, alias="ASSISTANT_LLM_THREADS")
     # The embedded model's weights: "f16", a copy written once into `<home>/models` (see `assistant.f16_weights`:
     # prompts evaluated ~2x faster, and closer to exact), or "shipped", the Q4_1 file as it ships.

@@ -20,6 +20,7 @@ from typing import Any
 
 from assistant.config import EMBEDDED_MODEL, Settings
 from assistant.errors import UserError
+from assistant.threads import SlowTokenWatch, generation_threads, half_the_cpus
 
 EMBEDDING_DIMENSION = 384
 # Retries after the first attempt, in the OpenAI client, for 408/409/429/5xx, timeouts and refused connections:
@@ -203,7 +204,10 @@ class LlamaCppLLM:
     def __init__(self, model_path: str, model_label: str, context_window: int = 2048, max_tokens: int = 256,
                  temperature: float = 0.0, threads: int = 0, prompt_cache: Path | None = None,
                  f16_folder: Path | None = None) -> None:
-        self.threads = threads or max(1, (os.cpu_count() or 1) // 2)
+        self.threads = threads or half_the_cpus()
+        # Unless set, replies are generated on every CPU while they are free (`assistant.threads`).
+        self.adapt_threads = not threads
+        self.reply_threads: list[int] = []  # the generation threads of the last reply, in order (a drop: two)
         self.model_path = model_path
         self.f16_folder = f16_folder  # load an F16 copy of the weights kept there (`assistant.f16_weights`)
         self.loaded_path = model_path  # the file loaded: `model_path` or its F16 copy
@@ -303,15 +307,31 @@ class LlamaCppLLM:
 
         def gen() -> Iterator[ChatDelta]:
             with self._lock:  # one llama.cpp context serves one request at a time
+                threads = generation_threads() if self.adapt_threads else self.threads
+                self.reply_threads = [threads]
+                self._generate_on(llama, threads)
+                watch = SlowTokenWatch()
                 text = ""
-                for part in llama.create_chat_completion(messages=self._messages(messages), stream=True,
-                                                         temperature=self.temperature, max_tokens=max_tokens):
-                    delta = part["choices"][0]["delta"].get("content") or ""
-                    if delta:
-                        text += delta
-                        yield ChatDelta(delta, text)
+                try:
+                    for part in llama.create_chat_completion(messages=self._messages(messages), stream=True,
+                                                             temperature=self.temperature, max_tokens=max_tokens):
+                        if threads > self.threads and watch.slow(llama.n_tokens):
+                            threads = self.threads  # the CPUs got busy meanwhile
+                            self.reply_threads.append(threads)
+                            self._generate_on(llama, threads)
+                        delta = part["choices"][0]["delta"].get("content") or ""
+                        if delta:
+                            text += delta
+                            yield ChatDelta(delta, text)
+                finally:
+                    self._generate_on(llama, self.threads)
 
         return gen()
+
+    @staticmethod
+    def _generate_on(llama: Any, threads: int) -> None:
+        """Generate on `threads` threads from the next token on (prompts keep llama-cpp-python's batch threads)."""
+        llama._ctx.set_n_threads(threads, llama.n_threads_batch)
 
     def chat_text(self, messages: Sequence[Any], **kwargs: Any) -> str:
         return "".join(part.delta for part in self.stream_chat(messages, **kwargs))

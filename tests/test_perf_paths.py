@@ -371,13 +371,13 @@ def test_stock_llamaindex_reads_batched_chunks(isolated_home: Path) -> None:
 
 
 def test_local_model_threads_default_to_half_the_cpus_and_follow_the_setting(monkeypatch: pytest.MonkeyPatch) -> None:
-    import os
-
     from assistant.models import LlamaCppLLM, llm_for
 
-    assert LlamaCppLLM("model.gguf", "m").threads == max(1, (os.cpu_count() or 1) // 2)
+    default = LlamaCppLLM("model.gguf", "m")
+    assert default.threads == max(1, len(os.sched_getaffinity(0)) // 2) and default.adapt_threads
     monkeypatch.setenv("ASSISTANT_LLM_THREADS", "3")
-    assert llm_for(load_settings()).threads == 3
+    llm = llm_for(load_settings())
+    assert llm.threads == 3 and not llm.adapt_threads  # a set count is used as it is, for every reply
 
 
 def test_a_failed_warm_up_is_raised_in_the_asking_thread() -> None:

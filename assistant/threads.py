@@ -1,0 +1,77 @@
+"""How many threads llama.cpp generates a reply with, when the user has not set `ASSISTANT_LLM_THREADS`.
+
+Generation threads meet at a spinning barrier after every operation of every token, so they are fast only on
+cores nothing else wants: on this 2-core machine (F16 SmolLM2) two threads write a token in ~24 ms and one in
+~38 ms, but with another process keeping one core busy two threads take ~80 ms a token (one waits for the core
+while the other spins). So a reply is generated on every CPU when no other task is runnable as it starts, else on
+half of them; and it drops to half for the rest of the reply when a token takes much longer than the fastest one
+so far (a load that started meanwhile). Thread counts do not change the answers (the 54 eval answers are the same
+on 1 and 2 threads).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+LOADAVG = Path("/proc/loadavg")
+SLOW_TOKEN_FACTOR = 2.5  # a token this many times slower than the reply's fastest means the cores are contended
+
+
+def cpu_count() -> int:
+    """The CPUs this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def half_the_cpus() -> int:
+    return max(1, cpu_count() // 2)
+
+
+def other_runnable_tasks(loadavg: Path | None = None, samples: int = 3) -> int | None:
+    """Tasks other than the caller that are running or waiting for a CPU now (Linux's `/proc/loadavg`): the fewest
+    of a few readings ~1 ms apart, so that a task which runs for a moment does not count. None where unknown."""
+    counts = []
+    for sample in range(samples):
+        if sample:
+            time.sleep(0.001)
+        try:
+            text = (loadavg or LOADAVG).read_text()
+            counts.append(int(text.split()[3].split("/")[0]) - 1)  # the caller is running
+        except (OSError, ValueError, IndexError):
+            return None
+    return max(0, min(counts))
+
+
+def generation_threads(loadavg: Path | None = None) -> int:
+    """Every CPU when nothing else is runnable now, else half of them (at least 1)."""
+    return cpu_count() if other_runnable_tasks(loadavg) == 0 else half_the_cpus()
+
+
+class SlowTokenWatch:
+    """Call `slow(tokens)` as a reply grows, with the number of tokens evaluated so far: True when the tokens since
+    the last call took more than `SLOW_TOKEN_FACTOR` times the fastest token so far each. The first call (after the
+    prompt's evaluation) only starts the clock; calls in a burst (a streamed piece held back, then sent with the
+    next) are timed together."""
+
+    def __init__(self, clock: Callable[[], float] = time.perf_counter) -> None:
+        self._clock = clock
+        self._last: tuple[float, int] | None = None
+        self._fastest: float | None = None
+
+    def slow(self, tokens: int) -> bool:
+        now = self._clock()
+        if self._last is not None and tokens <= self._last[1]:
+            return False  # no new token since the last call: keep timing from there
+        last, self._last = self._last, (now, tokens)
+        if last is None:
+            return False
+        per_token = (now - last[0]) / (tokens - last[1])
+        if self._fastest is not None and per_token > SLOW_TOKEN_FACTOR * self._fastest:
+            return True
+        self._fastest = per_token if self._fastest is None else min(self._fastest, per_token)
+        return False
