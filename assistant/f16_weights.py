@@ -8,7 +8,8 @@ copy, the largest next-token logit error is ~0.03 instead of ~0.6 (the Q4_1 kern
 bits), and the 54 eval answers are the F32 copy's, word for word (the Q4_1 file's differ in 5).
 
 The copy takes ~270 MB (the shipped file ~98 MB) and ~2 s to write; it is written whole (a temporary file, then
-a rename), named after the shipped file's path, size and modification time, and may be deleted at any time.
+a rename), named after the shipped file's path, size and modification time (a copy of an earlier file is deleted
+when a new one is written), and may be deleted at any time.
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ def write_f16_copy(source: Path, target: Path, threads: int) -> bool:
         if failed:
             raise OSError("llama.cpp could not write it")
         os.replace(partial, target)
+        _remove_older_copies(source, target)
         return True
     except OSError as exc:
         log.warning("cannot write the F16 copy of %s (%s): the shipped file is loaded instead", source.name, exc)
@@ -60,6 +62,15 @@ def write_f16_copy(source: Path, target: Path, threads: int) -> bool:
     finally:
         with contextlib.suppress(OSError):  # e.g. the folder is not one
             partial.unlink(missing_ok=True)
+
+
+def _remove_older_copies(source: Path, kept: Path) -> None:
+    """Copies of an earlier `source` (the package was upgraded or reinstalled: another size or time) are not
+    loaded any more: ~270 MB each. A process that has one loaded keeps it until it exits."""
+    for old in kept.parent.glob(f"{source.stem}-*-f16.gguf"):
+        if old != kept:
+            with contextlib.suppress(OSError):
+                old.unlink()
 
 
 @contextmanager

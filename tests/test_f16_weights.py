@@ -113,3 +113,19 @@ def test_a_model_given_by_path_is_loaded_as_it_is(tmp_path: Path) -> None:
     llm = llm_for(settings, str(gguf))
     llm._load()
     assert llm.loaded_path == str(gguf) and not settings.models_path.exists()
+
+
+def test_a_copy_of_an_earlier_shipped_file_is_deleted_when_a_new_one_is_written(tmp_path: Path) -> None:
+    """A reinstalled or upgraded package gives the shipped file another time or size, hence a new copy."""
+    source = tmp_path / "SmolLM2-135M-Instruct.Q4_1.gguf"
+    source.symlink_to(smollm2_path())
+    folder = tmp_path / "models"
+    folder.mkdir()
+    earlier = folder / "SmolLM2-135M-Instruct.Q4_1-000000000000-f16.gguf"
+    earlier.write_bytes(b"an earlier copy")
+    other_model = folder / "another-model-000000000000-f16.gguf"
+    other_model.write_bytes(b"not a copy of this file")
+
+    copy = f16_file(source, folder)
+    assert write_f16_copy(source, copy, threads=2)
+    assert sorted(p.name for p in folder.iterdir()) == sorted([copy.name, other_model.name])
