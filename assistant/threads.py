@@ -3,10 +3,10 @@
 Generation threads meet at a spinning barrier after every operation of every token, so they are fast only on
 cores nothing else wants: on this 2-core machine (F16 SmolLM2) two threads write a token in ~24 ms and one in
 ~38 ms, but with another process keeping one core busy two threads take ~80 ms a token (one waits for the core
-while the other spins). So a reply is generated on every CPU when no other task is runnable as it starts, else on
-half of them; and it drops to half for the rest of the reply when a token takes much longer than the fastest one
-so far (a load that started meanwhile). Thread counts do not change the answers (the 54 eval answers are the same
-on 1 and 2 threads).
+while the other spins). So on a machine of up to 4 CPUs a reply is generated on every CPU when no other task is
+runnable as it starts, else (and on bigger machines) on half of them; and it drops to half for the rest of the
+reply when a token takes much longer than the fastest one so far (a load that started meanwhile). Thread counts
+do not change the answers (the 54 eval answers are the same on 1 and 2 threads).
 """
 
 from __future__ import annotations
@@ -17,6 +17,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 LOADAVG = Path("/proc/loadavg")
+# Machines with more CPUs than this keep half of them even when idle: half is then at least 3 threads, and their
+# logical CPUs often come in pairs sharing a core (half is one per core, as llama.cpp's own default).
+ALL_CPUS_UP_TO = 4
 SLOW_TOKEN_FACTOR = 2.5  # a token this many times slower than the reply's fastest means the cores are contended
 
 
@@ -48,8 +51,11 @@ def other_runnable_tasks(loadavg: Path | None = None, samples: int = 3) -> int |
 
 
 def generation_threads(loadavg: Path | None = None) -> int:
-    """Every CPU when nothing else is runnable now, else half of them (at least 1)."""
-    return cpu_count() if other_runnable_tasks(loadavg) == 0 else half_the_cpus()
+    """Every CPU when there are at most `ALL_CPUS_UP_TO` and nothing else is runnable now, else half of them (at
+    least 1)."""
+    if cpu_count() <= ALL_CPUS_UP_TO and other_runnable_tasks(loadavg) == 0:
+        return cpu_count()
+    return half_the_cpus()
 
 
 class SlowTokenWatch:

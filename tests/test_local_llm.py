@@ -41,6 +41,11 @@ def test_replies_use_every_cpu_only_when_nothing_else_runs(tmp_path: Path) -> No
     assert generation_threads(tmp_path / "missing") == half_the_cpus()  # unknown: as before
 
 
+def test_bigger_machines_keep_half_their_cpus(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(threads, "cpu_count", lambda: 16)
+    assert generation_threads(_loadavg(tmp_path, "1/80")) == 8
+
+
 @pytest.mark.skipif(not Path("/proc/loadavg").is_file(), reason="Linux only")
 def test_a_busy_process_is_seen_as_running() -> None:
     spinner = subprocess.Popen([sys.executable, "-c", "while True: pass"])
@@ -116,7 +121,8 @@ def test_a_reply_on_free_cpus_uses_all_of_them_and_says_the_same(local_llm: Llam
 
     monkeypatch.setattr(threads, "LOADAVG", _loadavg(tmp_path, "1/80"))
     assert local_llm.chat_text(QUESTION) == expected  # thread counts do not change what the model writes
-    assert local_llm.reply_threads == [cpu_count()]
+    # Started on every CPU; on a machine that is in fact busy (the idle loadavg above is made up), it may drop.
+    assert local_llm.reply_threads in ([cpu_count()], [cpu_count(), half_the_cpus()])
     assert _threads_of(local_llm) == local_llm.threads  # back to half after the reply
 
 
