@@ -20,10 +20,11 @@ import hashlib
 import json
 import logging
 import os
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from assistant.files import partial_path
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +41,7 @@ def write_f16_copy(source: Path, target: Path, threads: int) -> bool:
     done (a read-only folder, a full disk, ...), with a warning."""
     import llama_cpp
 
-    partial = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    partial = partial_path(target)
     log.info("writing an F16 copy of %s to %s (once)", source.name, target)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -22,6 +22,8 @@ from typing import Any
 
 import numpy as np
 
+from assistant.files import partial_path
+
 log = logging.getLogger(__name__)
 
 OPSET = 17
@@ -92,7 +94,7 @@ def export_onnx(model_dir: Path, target: Path) -> Path:
     sample = (ones, ones, torch.zeros(2, 8, dtype=torch.long))
     axes = {name: {0: "batch", 1: "tokens"} for name in _INPUTS} | {_OUTPUT: {0: "batch"}}
     target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    partial = partial_path(target)
 
     def run_export() -> None:
         with warnings.catch_warnings(), torch.no_grad():

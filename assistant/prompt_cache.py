@@ -14,9 +14,10 @@ import ctypes
 import hashlib
 import json
 import os
-import threading
 from pathlib import Path
 from typing import Any
+
+from assistant.files import partial_path
 
 FORMAT = 1
 _MAGIC = b"ASSISTANT-KV"
@@ -75,7 +76,7 @@ def save(llama: Any, path: Path) -> None:
     state = bytes(buffer)[:written]
     head = json.dumps({"tokens": tokens, "sha256": hashlib.sha256(state).hexdigest()}).encode()
     path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")  # as the ONNX export
+    partial = partial_path(path)
     try:
         partial.write_bytes(_MAGIC + len(head).to_bytes(4, "little") + head + state)
         os.replace(partial, path)
