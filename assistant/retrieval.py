@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import sqlite3
 from concurrent.futures import ThreadPoolExecutor
@@ -17,11 +18,16 @@ from assistant.text import STOPWORDS, words
 RRF_K = 60
 
 
+SCHEMA = "2"  # 2: each chunk's record (`records`) beside its text, so that retrieval need not ask Chroma for it
+
+
 class KeywordIndex:
-    """A SQLite FTS5 (BM25) index of the store's chunks, rebuilt incrementally when the store's revision moves.
+    """A SQLite FTS5 (BM25) index of the store's chunks, with each chunk's record, rebuilt incrementally when the
+    store's revision moves.
 
     The Chroma store stays the one source of truth; this file is a cache beside it, so it works the
-    same for the embedded store and for a Chroma server shared by several machines.
+    same for the embedded store and for a Chroma server shared by several machines. Retrieval reads the chosen
+    chunks' records here: ~0.2 ms against ~3-6 ms for the same records from Chroma at 100,000 chunks.
     """
 
     def __init__(self, folder: Path, store: Store) -> None:
@@ -31,14 +37,30 @@ class KeywordIndex:
         self.path = folder / f"{key}.sqlite"
         self.db = sqlite3.connect(self.path, timeout=60, isolation_level=None, check_same_thread=False)
         self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.executescript(
-            """
-            CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
-            CREATE TABLE IF NOT EXISTS articles (article_id TEXT PRIMARY KEY, sha256 TEXT);
-            CREATE VIRTUAL TABLE IF NOT EXISTS chunks USING fts5(
-                chunk_id UNINDEXED, article_id UNINDEXED, text, tokenize='porter unicode61');
-            """
-        )
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            tables = {row[0] for row in self.db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            schema = None
+            if "meta" in tables:
+                schema = self.db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
+            if tables and (schema is None or schema[0] != SCHEMA):  # an index of an earlier version: built again
+                for table in ("chunks", "records", "articles", "meta"):
+                    self.db.execute(f"DROP TABLE IF EXISTS {table}")
+            self.db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
+            self.db.execute("CREATE TABLE IF NOT EXISTS articles (article_id TEXT PRIMARY KEY, sha256 TEXT)")
+            self.db.execute(
+                "CREATE VIRTUAL TABLE IF NOT EXISTS chunks USING fts5("
+                "chunk_id UNINDEXED, article_id UNINDEXED, text, tokenize='porter unicode61')")
+            # `row` is the chunk's rowid in `chunks`, which holds its text.
+            self.db.execute(
+                "CREATE TABLE IF NOT EXISTS records (chunk_id TEXT PRIMARY KEY, row INTEGER NOT NULL, "
+                "article_id TEXT NOT NULL, source TEXT, title TEXT, sentences TEXT)")
+            self.db.execute("CREATE INDEX IF NOT EXISTS records_by_article ON records(article_id)")
+            self.db.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (SCHEMA,))
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
 
     def close(self) -> None:
         self.db.close()
@@ -59,13 +81,22 @@ class KeywordIndex:
             stale = [a for a, sha in local.items() if remote.get(a) != sha]
             fresh = [a for a, sha in remote.items() if local.get(a) != sha]
             for article_id in stale:
-                self.db.execute("DELETE FROM chunks WHERE article_id=?", (article_id,))
+                self.db.execute("DELETE FROM chunks WHERE rowid IN (SELECT row FROM records WHERE article_id=?)",
+                                (article_id,))
+                self.db.execute("DELETE FROM records WHERE article_id=?", (article_id,))
                 self.db.execute("DELETE FROM articles WHERE article_id=?", (article_id,))
+            last = self.db.execute("SELECT rowid FROM chunks ORDER BY rowid DESC LIMIT 1").fetchone()
+            next_row = (last[0] if last else 0) + 1
             for start in range(0, len(fresh), 200):
                 batch = fresh[start : start + 200]
                 chunks = self.store.get_chunks(article_ids=batch)
-                self.db.executemany("INSERT INTO chunks(chunk_id, article_id, text) VALUES (?,?,?)",
-                                    [(c.chunk_id, c.article_id, c.text) for c in chunks])
+                numbered = list(enumerate(chunks, start=next_row))
+                next_row += len(chunks)
+                self.db.executemany("INSERT INTO chunks(rowid, chunk_id, article_id, text) VALUES (?,?,?,?)",
+                                    [(row, c.chunk_id, c.article_id, c.text) for row, c in numbered])
+                self.db.executemany("INSERT OR REPLACE INTO records VALUES (?,?,?,?,?,?)",
+                                    [(c.chunk_id, row, c.article_id, c.source, c.title, json.dumps(c.sentences))
+                                     for row, c in numbered])
                 self.db.executemany("INSERT OR REPLACE INTO articles VALUES (?,?)", [(a, remote[a]) for a in batch])
             self.db.execute("INSERT OR REPLACE INTO meta VALUES ('revision', ?)", (revision or "",))
             self.db.execute("COMMIT")
@@ -73,6 +104,18 @@ class KeywordIndex:
             self.db.execute("ROLLBACK")
             raise
         return len(fresh)
+
+    def chunks(self, chunk_ids: list[str]) -> list[StoredChunk]:
+        """The records of those of `chunk_ids` the index holds, in that order (as of the last `sync`)."""
+        marks = ",".join("?" * len(chunk_ids))
+        found = {
+            row[0]: StoredChunk(chunk_id=row[0], article_id=row[1], source=row[2], title=row[3], text=row[4],
+                                sentences=[(int(a), int(b)) for a, b in json.loads(row[5])])
+            for row in self.db.execute(
+                "SELECT r.chunk_id, r.article_id, r.source, r.title, c.text, r.sentences FROM records r "
+                f"JOIN chunks c ON c.rowid = r.row WHERE r.chunk_id IN ({marks})", chunk_ids)
+        }
+        return [found[c] for c in chunk_ids if c in found]
 
     def search(self, query: str, k: int) -> list[tuple[str, float]]:
         """Chunk ids ranked by BM25 for the query's content words."""
@@ -93,8 +136,10 @@ def _article_diverse(ranked: list[str], k: int) -> list[str]:
     firsts: dict[str, str] = {}
     for chunk_id in ranked:
         firsts.setdefault(chunk_id.rsplit(":", 1)[0], chunk_id)
-    leaders = [c for c in ranked if c in set(firsts.values())][:k]
-    rest = [c for c in ranked if c not in set(leaders)]
+    first_ids = set(firsts.values())
+    leaders = [c for c in ranked if c in first_ids][:k]
+    chosen_leaders = set(leaders)
+    rest = [c for c in ranked if c not in chosen_leaders]
     chosen = set(leaders + rest[: k - len(leaders)])
     return [c for c in ranked if c in chosen]
 
@@ -121,10 +166,10 @@ class HybridRetriever:
     def retrieve_chunks(self, query: str, top_k: int | None = None) -> list[StoredChunk]:
         """The top chunks for `query`, best first; `score` is the fused reciprocal-rank score."""
         k = top_k or self.top_k
-        self.keyword_index.sync()
         pool = max(self.candidates, 3 * k)
-        # BM25 runs on a helper thread while the query is embedded and Chroma searched (all three release the GIL).
-        keyword_search = _helper_threads().submit(self.keyword_index.search, query, pool)
+        # The keyword index's check and BM25 run on a helper thread while the query is embedded and Chroma
+        # searched (all of them release the GIL).
+        keyword_search = _helper_threads().submit(self._keyword_search, query, pool)
         dense = self.store.nearest(self.embed_model.get_query_embedding(query), pool)
         keyword = keyword_search.result()
         scores: dict[str, float] = {}
@@ -132,9 +177,16 @@ class HybridRetriever:
             for rank, (chunk_id, _) in enumerate(ranked):
                 scores[chunk_id] = scores.get(chunk_id, 0.0) + 1.0 / (RRF_K + rank + 1)
         best = _article_diverse(sorted(scores, key=lambda c: -scores[c]), k)
-        # The records of the chosen chunks only, in one call (the 30 candidates' records cost ~3 ms more).
-        return [StoredChunk(**{**chunk.__dict__, "score": scores[chunk.chunk_id]})
-                for chunk in self.store.get_chunks(chunk_ids=best)]
+        # The chosen chunks' records from the keyword index (just synced); any it lacks from the store.
+        records = {c.chunk_id: c for c in self.keyword_index.chunks(best)}
+        missing = [c for c in best if c not in records]
+        if missing:
+            records.update((c.chunk_id, c) for c in self.store.get_chunks(chunk_ids=missing))
+        return [StoredChunk(**{**records[c].__dict__, "score": scores[c]}) for c in best if c in records]
+
+    def _keyword_search(self, query: str, k: int) -> list[tuple[str, float]]:
+        self.keyword_index.sync()
+        return self.keyword_index.search(query, k)
 
 
 def build_retriever(store: Store, embed_model: Embedding, index_folder: Path, top_k: int,

@@ -211,12 +211,15 @@ def test_ingest_killed_inside_a_write_then_rerun_is_clean(point: str, tmp_path: 
 
 
 def assert_keyword_index_matches(session: Any) -> None:
-    """The keyword index kept beside the store holds exactly the store's chunks, with their current text."""
+    """The keyword index kept beside the store holds exactly the store's chunks, with their current text and
+    records."""
     index = session.retriever.keyword_index
     index.sync()
     indexed = dict(index.db.execute("SELECT chunk_id, text FROM chunks").fetchall())
-    stored = {c.chunk_id: c.text for c in session.store.get_chunks()}
-    assert indexed == stored
+    stored = session.store.get_chunks()
+    assert indexed == {c.chunk_id: c.text for c in stored}
+    assert index.db.execute("SELECT count(*) FROM records").fetchone()[0] == len(stored)
+    assert index.chunks([c.chunk_id for c in stored]) == stored
 
 
 def _stored_vectors(home: Path, collection_suffix: str = "") -> int:

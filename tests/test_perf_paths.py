@@ -474,10 +474,11 @@ def test_retrieved_sentence_vectors_are_kept_for_the_next_question(embedded_engi
     assert rows >= 10
 
 
-def test_dense_search_ranks_ids_by_cosine_and_retrieval_reads_only_the_chosen_records(
+def test_dense_search_ranks_ids_by_cosine_and_retrieval_reads_the_chosen_records_from_the_keyword_index(
         isolated_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """`Store.nearest` asks Chroma for ids and distances only; the retriever then reads the records of the chunks
-    it keeps, in one call, and returns them in fused order with the stored text."""
+    it keeps from the keyword index (synced with the store), not from Chroma, and returns them in fused order,
+    equal to the store's records; a record the index lacks is read from the store."""
     from assistant.retrieval import build_retriever
 
     settings = load_settings()
@@ -507,8 +508,34 @@ def test_dense_search_ranks_ids_by_cosine_and_retrieval_reads_only_the_chosen_re
     retriever.keyword_index.sync()
     reads.clear()
     found = retriever.retrieve_chunks("central bank rates", 3)
-    assert reads == [[c.chunk_id for c in found]] and len(found) == 3
+    assert reads == [] and len(found) == 3
     assert [c.score for c in found] == sorted((c.score for c in found), reverse=True)
     texts = {c.chunk_id: c.text(a.text) for a, cs, _ in items for c in cs}
     assert all(c.text == texts[c.chunk_id] for c in found)
     assert any("central bank" in c.text for c in found)  # the keyword side counts
+    stored = get_chunks([c.chunk_id for c in found])
+    assert [{**c.__dict__, "score": 0.0} for c in found] == [c.__dict__ for c in stored]
+
+    retriever.keyword_index.db.execute("DELETE FROM records WHERE chunk_id=?", (found[1].chunk_id,))
+    again = retriever.retrieve_chunks("central bank rates", 3)
+    assert reads == [[found[1].chunk_id]] and again == found
+
+
+def test_a_keyword_index_of_the_earlier_schema_is_built_again(isolated_home: Path) -> None:
+    """An index file written before the records were kept in it (no schema mark) is dropped and rebuilt on open:
+    its revision matched the store's, so without the mark the empty records would never be filled."""
+    from assistant.retrieval import SCHEMA, KeywordIndex
+
+    settings = load_settings()
+    store = open_store(settings, "all-MiniLM-L6-v2")
+    _fill(store, batched=True)
+    index = KeywordIndex(settings.keyword_index_path, store)
+    index.sync()
+    ids = [c.chunk_id for c in store.get_chunks()]
+    index.db.executescript("DROP TABLE records; DELETE FROM meta WHERE key='schema';")  # as schema 1 left it
+    index.close()
+    index = KeywordIndex(settings.keyword_index_path, store)
+    assert index.db.execute("SELECT value FROM meta WHERE key='schema'").fetchone() == (SCHEMA,)
+    assert index.chunks(ids) == [] and index.sync() > 0
+    assert index.chunks(ids) == store.get_chunks(chunk_ids=ids) and index.sync() == 0
+    assert [h for h, _ in index.search("guards", 5)] == [c.chunk_id for c in store.get_chunks() if "guards" in c.text]
