@@ -1,7 +1,7 @@
 """`import chromadb` without the parts of it this project never runs, loaded later if something asks for them.
 
-Chroma's import was ~1 s of the 3.5-4.5 s `ask` on 2 slow cores. Two things make it cheaper, both only for the
-length of the import, both put back in `finally`:
+Chroma's import was ~1 s of the 3.5-4.5 s `ask` on 2 slow cores. Three things make it cheaper, all only for the
+length of the import, all put back in `finally`:
 
 - Chroma marks its methods with the `overrides` package's `@override`, which, as each class is created, finds the
   base classes by disassembling the caller's bytecode and compares signatures: a check for Chroma's own
@@ -14,10 +14,15 @@ length of the import, both put back in `finally`:
   exporter (built only when a tracing endpoint is configured) and httpx's command line (click, rich, pygments).
   Stand-ins serve those names; the first use of one imports the real module and hands over to it, and the
   stand-ins leave `sys.modules` with the import, so a later `import` of those modules gets the real ones.
+- Seven of Chroma's functions take `settings=Settings()` as a default argument, built as the modules are
+  imported; each build reads every one of its ~80 fields from the environment and `.env` through
+  pydantic-settings (~6 ms each). The first reading serves the other six (the environment does not change
+  during the import); each instance is still validated by pydantic as usual.
 """
 
 from __future__ import annotations
 
+import copy
 import importlib
 import sys
 from collections.abc import Callable, Iterator, MutableMapping
@@ -47,6 +52,7 @@ def import_chromadb(*components: str) -> ModuleType:
     if missing:
         with ExitStack() as stack:
             stack.enter_context(_override_marks_only())
+            stack.enter_context(_chroma_settings_read_once())
             for name, (mappings, callables) in DEFERRED.items():
                 stack.enter_context(_stand_in(name, mappings, callables))
             for name in missing:
@@ -149,3 +155,32 @@ def _override_marks_only() -> Iterator[None]:
         yield
     finally:
         overrides.override, overrides.overrides = real
+
+
+@contextmanager
+def _chroma_settings_read_once() -> Iterator[None]:
+    """Chroma's `Settings()` built without arguments reads the environment once for the block; the rest of the
+    builds get a copy of those values (a build with arguments, or of another settings class, reads as usual)."""
+    try:
+        from pydantic_settings import BaseSettings
+    except ImportError:  # a Chroma release without it
+        yield
+        return
+    real = BaseSettings.__dict__.get("_settings_build_values")
+    if not isinstance(real, classmethod):  # a pydantic-settings release that builds its values some other way
+        yield
+        return
+    read: dict[type, dict[str, Any]] = {}
+
+    def build_values(cls: type, sources: Any, init_kwargs: dict[str, Any]) -> dict[str, Any]:
+        if init_kwargs or not cls.__module__.startswith("chromadb."):
+            return real.__func__(cls, sources, init_kwargs)
+        if cls not in read:
+            read[cls] = real.__func__(cls, sources, init_kwargs)
+        return copy.deepcopy(read[cls])
+
+    BaseSettings._settings_build_values = classmethod(build_values)  # type: ignore[assignment,method-assign]
+    try:
+        yield
+    finally:
+        BaseSettings._settings_build_values = real  # type: ignore[assignment]

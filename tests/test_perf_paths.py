@@ -85,6 +85,39 @@ def test_chromadb_imported_without_signature_checks_works_and_restores_them(tmp_
     assert _last_json_line(code, tmp_path) == {"restored": True, "marked": True, "hit": ["a"], "again": True}
 
 
+def test_chromadb_reads_its_settings_from_the_environment_once_during_its_import(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The `Settings()` Chroma builds as default arguments while it is imported read the environment once, not
+    seven times; each is its own validated instance with the environment's values, and pydantic-settings' own
+    method is back after the import (a later `Settings()` reads the environment as usual)."""
+    monkeypatch.setenv("CHROMA_SERVER_HTTP_PORT", "1234")
+    code = (
+        "import inspect, json\n"
+        "from pydantic_settings import BaseSettings\n"
+        "real = BaseSettings.__dict__['_settings_build_values']\n"
+        "reads = []\n"
+        "def counted(cls, sources, init_kwargs):\n"
+        "    reads.append(cls.__module__)\n"
+        "    return real.__func__(cls, sources, init_kwargs)\n"
+        "BaseSettings._settings_build_values = classmethod(counted)\n"
+        "from assistant.chroma_import import LOCAL_CLIENT, import_chromadb\n"
+        "chromadb = import_chromadb(*LOCAL_CLIENT)\n"
+        "import chromadb.api.client as api_client, chromadb.api.async_client as async_client\n"
+        "from chromadb.config import Settings\n"
+        "defaults = [inspect.signature(f).parameters['settings'].default for f in (\n"
+        "    api_client.Client.__init__, api_client.AdminClient.__init__, async_client.AsyncClient.create,\n"
+        "    async_client.AsyncAdminClient.__init__, chromadb.AdminClient)]\n"
+        "during = len(reads)\n"
+        "later = Settings()\n"
+        "print(json.dumps({'reads': during, 'after': len(reads) - during,\n"
+        "    'ports': [d.chroma_server_http_port for d in defaults], 'distinct': len({id(d) for d in defaults}),\n"
+        "    'same_values': all(d.model_dump() == later.model_dump() for d in defaults),\n"
+        "    'restored': BaseSettings.__dict__['_settings_build_values'].__func__ is counted}))\n"
+    )
+    assert _last_json_line(code, tmp_path) == {"reads": 1, "after": 1, "ports": [1234] * 5, "distinct": 5,
+                                               "same_values": True, "restored": True}
+
+
 def test_opening_a_store_or_a_server_client_runs_no_signature_check(tmp_path: Path) -> None:
     """Chroma imports its API class when a client is created: `connect` has it imported with chromadb, marked
     but unchecked (the checks of `chromadb.api.rust` alone took 0.13 s of opening the local store)."""
