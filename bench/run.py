@@ -128,11 +128,11 @@ def main() -> None:
                         help="also ingest 10,000 synthetic articles with ours (ONNX), raw embedding timed on the same "
                              "32,000 chunks before and after it, with a progress bar (about 40 minutes more)")
     parser.add_argument("--large-articles", type=int, default=10_000, help="articles of the --full ingest")
-    parser.add_argument("--ingest-rounds", type=int, default=3,
-                        help="ingests of the --articles corpus, raw embedding timed before, between and after (3)")
+    parser.add_argument("--ingest-rounds", type=int, default=5,
+                        help="ingests of the --articles corpus, raw embedding timed before, between and after (5)")
     parser.add_argument("--chunks", type=int, default=100_000, help="chunks in the retrieval store")
     parser.add_argument("--queries", type=int, default=60, help="retrieval queries")
-    parser.add_argument("--runs", type=int, default=3, help="process runs per start-up figure")
+    parser.add_argument("--runs", type=int, default=5, help="process runs per start-up figure")
     parser.add_argument("--questions", type=int, default=2, help="questions for the in-process answer timings")
     parser.add_argument("--stock-runs", type=int, default=1, help="start-up runs of the (slow) stock pipeline")
     parser.add_argument("--no-stock", action="store_true", help="skip LlamaIndex's stock pipeline")
