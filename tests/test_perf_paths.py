@@ -65,6 +65,25 @@ def test_objects_are_frozen_before_the_interpreter_collects_them_at_exit() -> No
         "frozen before exit: False", "late handler saw frozen: False", "frozen at exit: True"]
 
 
+def test_every_module_of_the_project_has_current_bytecode() -> None:
+    """`make setup` compiles the project's modules: Python does not write their bytecode itself when
+    PYTHONDONTWRITEBYTECODE is set (this machine's environment, many container images), and every `assistant`
+    process then compiled them from source (~0.1 s of an `ask`). Bytecode is current when its header holds the
+    source's modification time and size (Python's default check); run `make setup` after editing a module."""
+    import importlib.util
+    import struct
+
+    stale = []
+    for source in sorted((ROOT / "assistant").glob("*.py")):
+        cached = Path(importlib.util.cache_from_source(str(source)))
+        header = cached.read_bytes()[:16] if cached.exists() else b""
+        stat = source.stat()
+        if len(header) < 16 or header[:4] != importlib.util.MAGIC_NUMBER or struct.unpack("<III", header[4:16]) != (
+                0, int(stat.st_mtime) & 0xFFFFFFFF, stat.st_size & 0xFFFFFFFF):
+            stale.append(source.name)
+    assert stale == []
+
+
 def test_chromadb_imported_without_signature_checks_works_and_restores_them(tmp_path: Path) -> None:
     """`import_chromadb` skips `@override`'s signature checks during the import only: Chroma's classes still
     carry the marks its `EnforceOverrides` metaclass wants, a store works, and the real decorator is back after."""
