@@ -37,26 +37,33 @@ class KeywordIndex:
         self.path = folder / f"{key}.sqlite"
         self.db = sqlite3.connect(self.path, timeout=60, isolation_level=None, check_same_thread=False)
         self.db.execute("PRAGMA journal_mode=WAL")
+        if self._schema() != SCHEMA:  # a new file, or one of an earlier version: made (again) under a write lock
+            self._create()
+
+    def _schema(self) -> str | None:
+        try:
+            row = self.db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
+        except sqlite3.OperationalError:  # no such table: a new file
+            return None
+        return row[0] if row else None
+
+    def _create(self) -> None:
         self.db.execute("BEGIN IMMEDIATE")
         try:
-            tables = {row[0] for row in self.db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-            schema = None
-            if "meta" in tables:
-                schema = self.db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
-            if tables and (schema is None or schema[0] != SCHEMA):  # an index of an earlier version: built again
-                for table in ("chunks", "records", "articles", "meta"):
+            if self._schema() != SCHEMA:  # another process may have made it meanwhile
+                for table in ("chunks", "records", "articles", "meta"):  # an earlier version's: built again
                     self.db.execute(f"DROP TABLE IF EXISTS {table}")
-            self.db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
-            self.db.execute("CREATE TABLE IF NOT EXISTS articles (article_id TEXT PRIMARY KEY, sha256 TEXT)")
-            self.db.execute(
-                "CREATE VIRTUAL TABLE IF NOT EXISTS chunks USING fts5("
-                "chunk_id UNINDEXED, article_id UNINDEXED, text, tokenize='porter unicode61')")
-            # `row` is the chunk's rowid in `chunks`, which holds its text.
-            self.db.execute(
-                "CREATE TABLE IF NOT EXISTS records (chunk_id TEXT PRIMARY KEY, row INTEGER NOT NULL, "
-                "article_id TEXT NOT NULL, source TEXT, title TEXT, sentences TEXT)")
-            self.db.execute("CREATE INDEX IF NOT EXISTS records_by_article ON records(article_id)")
-            self.db.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (SCHEMA,))
+                self.db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)")
+                self.db.execute("CREATE TABLE articles (article_id TEXT PRIMARY KEY, sha256 TEXT)")
+                self.db.execute(
+                    "CREATE VIRTUAL TABLE chunks USING fts5("
+                    "chunk_id UNINDEXED, article_id UNINDEXED, text, tokenize='porter unicode61')")
+                # `row` is the chunk's rowid in `chunks`, which holds its text.
+                self.db.execute(
+                    "CREATE TABLE records (chunk_id TEXT PRIMARY KEY, row INTEGER NOT NULL, "
+                    "article_id TEXT NOT NULL, source TEXT, title TEXT, sentences TEXT)")
+                self.db.execute("CREATE INDEX records_by_article ON records(article_id)")
+                self.db.execute("INSERT INTO meta VALUES ('schema', ?)", (SCHEMA,))
             self.db.execute("COMMIT")
         except BaseException:
             self.db.execute("ROLLBACK")

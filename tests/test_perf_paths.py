@@ -575,7 +575,8 @@ def test_dense_search_ranks_ids_by_cosine_and_retrieval_reads_the_chosen_records
 
 def test_a_keyword_index_of_the_earlier_schema_is_built_again(isolated_home: Path) -> None:
     """An index file written before the records were kept in it (no schema mark) is dropped and rebuilt on open:
-    its revision matched the store's, so without the mark the empty records would never be filled."""
+    its revision matched the store's, so without the mark the empty records would never be filled. A current
+    file is opened without a write."""
     from assistant.retrieval import SCHEMA, KeywordIndex
 
     settings = load_settings()
@@ -590,4 +591,7 @@ def test_a_keyword_index_of_the_earlier_schema_is_built_again(isolated_home: Pat
     assert index.db.execute("SELECT value FROM meta WHERE key='schema'").fetchone() == (SCHEMA,)
     assert index.chunks(ids) == [] and index.sync() > 0
     assert index.chunks(ids) == store.get_chunks(chunk_ids=ids) and index.sync() == 0
+    index.close()
+    index = KeywordIndex(settings.keyword_index_path, store)  # current: opened without writing (nor a write lock)
+    assert index.db.total_changes == 0 and index.sync() == 0
     assert [h for h, _ in index.search("guards", 5)] == [c.chunk_id for c in store.get_chunks() if "guards" in c.text]
