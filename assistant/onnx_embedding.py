@@ -282,7 +282,7 @@ def _write_mapped_model(export: Path, model_dir: Path) -> bool:
     import onnxruntime
 
     target = mapped_model_file(export)
-    work = export.parent / f".{target.stem}.{os.getpid()}.{threading.get_ident()}.tmp"
+    work = partial_path(target)  # a folder: the mapped model and its data file are written in it, then renamed
     try:
         work.mkdir(parents=True, exist_ok=True)
         options = onnxruntime.SessionOptions()
