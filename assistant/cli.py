@@ -97,14 +97,11 @@ def _progress_printer(label: str) -> Any:
 
 def run_ingest(session: Session, paths: list[Path], prune: bool = False) -> Any:
     """Ingest with a progress bar and one warning line per skipped file; returns the report."""
-    from assistant.ingest import ingest_paths
-
     bar, update = _progress_printer("ingesting")
     try:
         if bar is not None:
             bar.start()
-        return ingest_paths(paths, session.store, session.embed_model, session.settings.chunk_tokens,
-                            prune=prune, warn=warn, progress=update, batch_chunks=session.settings.ingest_batch_chunks)
+        return session.ingest(paths, warn=warn, progress=update, prune=prune)
     finally:
         if bar is not None:
             bar.stop()
@@ -153,6 +150,13 @@ def _read_question(question: str) -> str:
     return question
 
 
+def _indexing_notice(done: int, total: int) -> None:
+    """The line `ask` prints when its question first brings the keyword index up to date (articles ingested
+    by an interrupted run, another machine or an earlier version: `ingest` does it itself)."""
+    if done == 0:
+        warn(f"Updating the keyword index: {total} article{'s' if total != 1 else ''} to index first.")
+
+
 def ensure_articles(session: Session) -> None:
     """Ingest the bundled seeds when the store is empty, saying so on stderr."""
     if not session.store.is_empty():
@@ -188,6 +192,7 @@ def ask(
         from assistant.engine import open_session
 
         session = open_session(settings, llm, loading)
+        session.retriever.on_indexing = _indexing_notice
         engine = session.engine(llm=llm)
         started()
         ensure_articles(session)

@@ -6,7 +6,8 @@ import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from assistant import prompts
 from assistant.citations import (
@@ -38,6 +39,9 @@ from assistant.limits import MAX_QUESTION_CHARS
 from assistant.models import Loading, chat_messages, translate_llm_error
 from assistant.store import StoredChunk
 from assistant.text import number_values
+
+if TYPE_CHECKING:
+    from assistant.ingest import IngestReport
 from assistant.vector_cache import VectorCache
 
 PROMPT_SOURCES = 5
@@ -309,6 +313,9 @@ def _render(sentence: AnswerSentence) -> str:
     return f"{body} {markers}{end}".replace("  ", " ") if sentence.citations else f"{body}{end}{markers}"
 
 
+KEYWORD_INDEX_STEP = "keyword index"  # the name `Session.ingest` gives its last step's progress
+
+
 @dataclass
 class Session:
     """The opened pieces: store, embedding model, retriever; the LLM is loaded on first use."""
@@ -326,6 +333,23 @@ class Session:
         llm = llm if llm is not None else llm_for(self.settings, model)
         return Engine(self.retriever, llm, self.embed_model, model_label(llm), self.settings.top_k,
                       self.vector_cache)
+
+    def ingest(self, paths: list[Path], warn: Callable[[str], None], progress: Callable[[int, int, str], None],
+               prune: bool = False) -> IngestReport:
+        """Ingest `paths` into the store (`assistant.ingest.ingest_paths`), then bring the keyword index up to
+        date, so that the next question does not pay for indexing what was just ingested. `progress(done,
+        total, name)` hears of the files, then of the articles indexed (name "keyword index")."""
+        from assistant.ingest import ingest_paths
+
+        report = ingest_paths(paths, self.store, self.embed_model, self.settings.chunk_tokens, prune=prune,
+                              warn=warn, progress=progress, batch_chunks=self.settings.ingest_batch_chunks)
+        self.index_keywords(lambda done, total: progress(done, total, KEYWORD_INDEX_STEP))
+        return report
+
+    def index_keywords(self, progress: Callable[[int, int], None] | None = None) -> int:
+        """Bring the keyword index up to the store's revision now (else the next question does); returns the
+        number of articles indexed."""
+        return int(self.retriever.keyword_index.sync(progress))
 
 
 def open_session(settings: Settings, llm: Any = None, loading: Loading | None = None) -> Session:

@@ -135,6 +135,8 @@ def run_from_cli(*, gold: Path | None, corpus: Path | None, report: Path, compar
         _ingest(session, corpus)
     elif session.store.is_empty():
         raise UserError("the store is empty: ingest the articles the gold set is about, or pass --corpus FOLDER")
+    else:  # now rather than within the first question's latency
+        session.index_keywords()
     _check_sources(session, items)
 
     engine = session.engine(settings.model)
@@ -189,15 +191,12 @@ def run_from_cli(*, gold: Path | None, corpus: Path | None, report: Path, compar
 
 
 def _ingest(session: Any, corpus: Path) -> None:
-    from assistant.ingest import ingest_paths
-
     bar, update = _progress("ingesting")
     try:
         if bar is not None:
             bar.start()
-        report = ingest_paths([corpus], session.store, session.embed_model, session.settings.chunk_tokens,
-                              warn=_say, progress=update if bar is not None else (lambda done, total, name: None),
-                              batch_chunks=session.settings.ingest_batch_chunks)
+        report = session.ingest([corpus], warn=_say,
+                                progress=update if bar is not None else (lambda done, total, name: None))
     finally:
         if bar is not None:
             bar.stop()

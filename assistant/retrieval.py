@@ -6,6 +6,7 @@ import hashlib
 import json
 import re
 import sqlite3
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from pathlib import Path
@@ -76,8 +77,11 @@ class KeywordIndex:
         row = self.db.execute("SELECT value FROM meta WHERE key='revision'").fetchone()
         return row[0] if row else None
 
-    def sync(self) -> int:
-        """Bring the index up to the store's revision; returns the number of articles (re)indexed."""
+    def sync(self, progress: Callable[[int, int], None] | None = None) -> int:
+        """Bring the index up to the store's revision; returns the number of articles (re)indexed.
+
+        `progress(done, total)` counts the articles indexed, before each batch of them and at the end; it is not
+        called when there is nothing to index."""
         revision = self.store.revision()  # None while articles are being changed: synced each time, never kept
         if revision is not None and revision == self._revision():
             return 0
@@ -95,6 +99,8 @@ class KeywordIndex:
             last = self.db.execute("SELECT rowid FROM chunks ORDER BY rowid DESC LIMIT 1").fetchone()
             next_row = (last[0] if last else 0) + 1
             for start in range(0, len(fresh), 200):
+                if progress is not None:
+                    progress(start, len(fresh))
                 batch = fresh[start : start + 200]
                 chunks = self.store.get_chunks(article_ids=batch)
                 numbered = list(enumerate(chunks, start=next_row))
@@ -110,6 +116,8 @@ class KeywordIndex:
         except BaseException:
             self.db.execute("ROLLBACK")
             raise
+        if progress is not None and fresh:
+            progress(len(fresh), len(fresh))
         return len(fresh)
 
     def chunks(self, chunk_ids: list[str]) -> list[StoredChunk]:
@@ -169,6 +177,9 @@ class HybridRetriever:
         self.keyword_index = keyword_index
         self.top_k = top_k
         self.candidates = candidates
+        # Told `(done, total)` while a question's keyword-index sync indexes articles (changed elsewhere: an
+        # interrupted ingest, another machine's through a Chroma server, an index of an earlier version).
+        self.on_indexing: Callable[[int, int], None] | None = None
 
     def retrieve_chunks(self, query: str, top_k: int | None = None) -> list[StoredChunk]:
         """The top chunks for `query`, best first; `score` is the fused reciprocal-rank score."""
@@ -192,7 +203,7 @@ class HybridRetriever:
         return [StoredChunk(**{**records[c].__dict__, "score": scores[c]}) for c in best if c in records]
 
     def _keyword_search(self, query: str, k: int) -> list[tuple[str, float]]:
-        self.keyword_index.sync()
+        self.keyword_index.sync(self.on_indexing)
         return self.keyword_index.search(query, k)
 
 

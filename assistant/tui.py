@@ -27,7 +27,7 @@ from textual.widgets import Footer, Header, Input, Label, OptionList, ProgressBa
 
 from assistant.config import Settings
 from assistant.conversations import Conversation, ConversationStore, answer_from_json
-from assistant.engine import Answer
+from assistant.engine import KEYWORD_INDEX_STEP, Answer
 from assistant.errors import UserError
 from assistant.followup import llm_rewrite, rewrite
 from assistant.tui_widgets import (
@@ -87,7 +87,6 @@ class SessionBackend:
         """Open the store and embedding model; ingest the bundled seeds when the store is empty."""
         from assistant.config import bundled_seeds
         from assistant.engine import open_session
-        from assistant.ingest import ingest_paths
 
         if self.session is None:
             self.session = open_session(self.settings)
@@ -97,10 +96,10 @@ class SessionBackend:
             if not seeds.is_dir():
                 raise UserError("the store is empty: run `assistant ingest FOLDER` or use Ingest a folder (Ctrl+P)")
             notice(f"The store is empty: ingesting the bundled articles in {seeds} first.")
-            report = ingest_paths([seeds], self.session.store, self.session.embed_model,
-                                  self.settings.chunk_tokens, warn=notice, progress=progress,
-                                  batch_chunks=self.settings.ingest_batch_chunks)
+            report = self.session.ingest([seeds], warn=notice, progress=progress)
             notice(report.summary())
+        else:  # articles changed since the keyword index was last brought up to date: now, not at the first question
+            self.session.index_keywords(lambda done, total: progress(done, total, KEYWORD_INDEX_STEP))
 
     def engine(self, model: str | None) -> EngineLike:
         """The engine for a model name (cached); the model is loaded now rather than on the first question."""
@@ -134,10 +133,7 @@ class SessionBackend:
         return len(self.session.store.list_articles()) if self.session else 0
 
     def ingest(self, paths: list[Path], notice: Callable[[str], None], progress: Progress) -> str:
-        from assistant.ingest import ingest_paths
-
-        report = ingest_paths(paths, self.session.store, self.session.embed_model, self.settings.chunk_tokens,
-                              warn=notice, progress=progress, batch_chunks=self.settings.ingest_batch_chunks)
+        report = self.session.ingest(paths, warn=notice, progress=progress)
         self._texts.clear()
         return report.summary()
 
@@ -360,7 +356,8 @@ class ChatApp(App[None]):
         box = self.query_one("#ingest")
         box.add_class("active")
         self.query_one("#ingest-bar", ProgressBar).update(total=max(1, message.total), progress=message.done)
-        label = Text(f"ingesting {message.done}/{message.total} ")
+        verb = "indexing" if message.name == KEYWORD_INDEX_STEP else "ingesting"
+        label = Text(f"{verb} {message.done}/{message.total} ")
         label.append(message.name, style="dim")
         self.query_one("#ingest-label", Label).update(label)
 

@@ -154,14 +154,15 @@ def _raw_rate(embed_model: Any, texts: list[str]) -> tuple[float, float]:
 
 
 def step_ingest(args: argparse.Namespace) -> dict[str, Any]:
-    """`ingest_paths` (what `assistant ingest` runs) on the corpus into a fresh collection, with the bare model
-    timed on the same chunks just before and just after it in this process, so that the ratio holds even when
-    other work on the machine changes the speed. With `--rounds N`: N ingests into N fresh collections, raw
-    timed between them, and medians of the per-round figures. The peak RSS of the ingests alone is measured too."""
+    """`Session.ingest` (what `assistant ingest` runs: the ingest, then the keyword index brought up to date) on
+    the corpus into a fresh collection, with the bare model timed on the same chunks just before and just after
+    it in this process, so that the ratio holds even when other work on the machine changes the speed. With
+    `--rounds N`: N ingests into N fresh collections, raw timed between them, and medians of the per-round
+    figures. The peak RSS of the ingests alone is measured too."""
     from assistant.config import load_settings
-    from assistant.engine import open_session
-    from assistant.ingest import ingest_paths
+    from assistant.engine import KEYWORD_INDEX_STEP, Session, open_session
     from assistant.models import count_minilm_tokens, embedding_name
+    from assistant.retrieval import build_retriever
     from assistant.store import open_store
 
     session = open_session(load_settings())
@@ -172,19 +173,23 @@ def step_ingest(args: argparse.Namespace) -> dict[str, Any]:
     rss_before = current_rss_mb()
     rounds: list[dict[str, Any]] = []
     for number in range(max(1, args.rounds)):
-        store = session.store if number == 0 else open_store(
-            session.settings.model_copy(update={"collection": f"{session.settings.collection}_{number}"}),
-            embedding_name(session.settings))
+        settings = session.settings.model_copy(update={"collection": f"{session.settings.collection}_{number}"})
+        store = session.store if number == 0 else open_store(settings, embedding_name(settings))
+        ingesting = session if number == 0 else Session(settings, store, session.embed_model, build_retriever(
+            store, session.embed_model, settings.keyword_index_path, settings.top_k))
         windowed = reset_peak_rss()
         bar = _progress("ingest", len(files))
+        indexing: list[float] = []  # when the keyword index step started and ended
 
-        def progress(done: int, total: int, name: str, bar: Any = bar) -> None:
-            bar.update(done - bar.n)  # redrawn at most once a second
+        def progress(done: int, total: int, name: str, bar: Any = bar, indexing: list[float] = indexing) -> None:
+            if name == KEYWORD_INDEX_STEP:
+                indexing.append(time.perf_counter())
+            else:
+                bar.update(done - bar.n)  # redrawn at most once a second
 
         load_start = os.getloadavg()[0]
         started, cpu = time.perf_counter(), time.process_time()
-        report = ingest_paths(files, store, session.embed_model, session.settings.chunk_tokens, progress=progress,
-                              batch_chunks=session.settings.ingest_batch_chunks)
+        report = ingesting.ingest(files, warn=lambda message: None, progress=progress)
         seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu
         load_end = os.getloadavg()[0]
         bar.close()
@@ -197,6 +202,7 @@ def step_ingest(args: argparse.Namespace) -> dict[str, Any]:
                        "cpu_seconds": cpu_seconds, "chunks_per_s": rate, "raw_chunks_per_s": raw,
                        "vs_raw": rate / raw, "raw_cpu_chunks_per_s": raw_cpu,
                        "vs_raw_cpu": report.chunks / cpu_seconds / raw_cpu, "ingest_peak_rss_mb": peak,
+                       "keyword_index_seconds": indexing[-1] - indexing[0] if indexing else 0.0,
                        "load_average": [load_start, load_end]})
 
     def median(key: str) -> float:
@@ -208,7 +214,7 @@ def step_ingest(args: argparse.Namespace) -> dict[str, Any]:
             "chunks_per_s": median("chunks_per_s"), "articles_per_s": rounds[0]["articles"] / median("seconds"),
             "raw_chunks_per_s": median("raw_chunks_per_s"), "raw_before": raws[0][0], "raw_after": raws[-1][0],
             "vs_raw": median("vs_raw"), "raw_cpu_chunks_per_s": median("raw_cpu_chunks_per_s"),
-            "vs_raw_cpu": median("vs_raw_cpu"),
+            "vs_raw_cpu": median("vs_raw_cpu"), "keyword_index_seconds": median("keyword_index_seconds"),
             "wordpieces_per_chunk": statistics.mean(count_minilm_tokens(t) for t in texts) if texts else 0,
             "rss_after_model_mb": rss_before, "ingest_peak_rss_mb": max(peaks) if peaks else None,
             "peak_rss_mb": peak_rss_mb(), "raw_chunks_per_s_each": [r[0] for r in raws], "rounds": rounds}

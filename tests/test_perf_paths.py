@@ -595,3 +595,44 @@ def test_a_keyword_index_of_the_earlier_schema_is_built_again(isolated_home: Pat
     index = KeywordIndex(settings.keyword_index_path, store)  # current: opened without writing (nor a write lock)
     assert index.db.total_changes == 0 and index.sync() == 0
     assert [h for h, _ in index.search("guards", 5)] == [c.chunk_id for c in store.get_chunks() if "guards" in c.text]
+
+
+def test_keyword_index_sync_reports_the_articles_it_indexes(isolated_home: Path) -> None:
+    from assistant.retrieval import KeywordIndex
+
+    settings = load_settings()
+    store = open_store(settings, "all-MiniLM-L6-v2")
+    _fill(store, batched=True)
+    index = KeywordIndex(settings.keyword_index_path, store)
+    heard: list[tuple[int, int]] = []
+    assert index.sync(lambda done, total: heard.append((done, total))) == 3
+    assert heard == [(0, 3), (3, 3)]
+    assert index.sync(lambda done, total: heard.append((done, total))) == 0 and len(heard) == 2  # nothing to do
+
+
+def test_ingest_leaves_the_keyword_index_up_to_date_and_ask_says_when_it_must_index(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`ingest` indexes its articles for keyword search itself, so the next question pays nothing for it; an `ask`
+    that must index (here: the index file lost) says so on stderr, and its JSON on stdout stays clean."""
+    from tests.cli_helpers import QUESTION, run_cli
+    from tests.conftest import SEEDS
+
+    home = tmp_path / "home"
+    assert run_cli("ingest", str(SEEDS), "--json", home=home).returncode == 0
+    monkeypatch.setenv("ASSISTANT_HOME", str(home))
+    settings = load_settings()
+    from assistant.retrieval import KeywordIndex
+
+    index = KeywordIndex(settings.keyword_index_path, open_store(settings, "all-MiniLM-L6-v2"))
+    assert index.sync() == 0  # 5 before `ingest` did it
+    index.close()
+
+    for path in settings.keyword_index_path.iterdir():
+        path.unlink()
+    first = run_cli("ask", "--json", QUESTION, home=home)
+    assert first.returncode == 0, first.stderr
+    assert "Updating the keyword index: 5 articles to index first." in first.stderr.splitlines()
+    assert json.loads(first.stdout)["citations"]
+    second = run_cli("ask", "--json", QUESTION, home=home)
+    assert second.returncode == 0 and "keyword index" not in second.stderr
+    assert json.loads(second.stdout)["answer"] == json.loads(first.stdout)["answer"]

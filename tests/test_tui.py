@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import html
 import re
+import threading
 import time
 from collections.abc import Callable, Coroutine
 from pathlib import Path
@@ -13,12 +14,12 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Input, Markdown, OptionList
+from textual.widgets import Input, Label, Markdown, OptionList
 
 from assistant.citations import AnswerSentence, Citation, Claim, Conflict
 from assistant.config import load_settings
 from assistant.conversations import ConversationStore
-from assistant.engine import Answer
+from assistant.engine import KEYWORD_INDEX_STEP, Answer
 from assistant.tui import ChatApp, SessionBackend
 from assistant.tui_widgets import AnswerTurn, ArticleScreen, ConversationsScreen, PromptScreen, UserTurn
 
@@ -398,6 +399,48 @@ def test_command_palette_ingests_a_folder_with_progress(tmp_path: Path) -> None:
             assert not app.query_one("#prompt", Input).disabled
 
     run(scenario())
+
+
+class IndexingBackend(FakeBackend):
+    """Opens as the real backend does when articles changed since the keyword index was brought up to date."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.release = threading.Event()
+
+    def open(self, notice: Callable[[str], None], progress: Callable[[int, int, str], None]) -> None:
+        progress(2, 5, KEYWORD_INDEX_STEP)
+        self.release.wait(10)
+
+
+def test_keyword_indexing_while_opening_shows_as_indexing(tmp_path: Path) -> None:
+    backend = IndexingBackend()
+
+    async def scenario() -> None:
+        app = ChatApp(load_settings(), backend=backend, store=ConversationStore(tmp_path / "c.sqlite3"))
+        async with app.run_test(size=SIZE) as pilot:
+            label = app.query_one("#ingest-label", Label)
+            await wait_for(pilot, lambda: str(label.render()).startswith("indexing 2/5 keyword index"))
+            assert app.query_one("#ingest").has_class("active")
+            backend.release.set()
+            await ready(pilot)
+            assert not app.query_one("#ingest").has_class("active")
+
+    run(scenario())
+
+
+def test_the_chat_brings_the_keyword_index_up_to_date_when_it_opens(seeded_session: Any, tmp_path: Path) -> None:
+    """Articles ingested since the keyword index was last brought up to date (by another machine, an interrupted
+    run, an earlier version) are indexed while the chat opens, under its progress bar, not in the first answer."""
+    from assistant.retrieval import KeywordIndex
+
+    index = KeywordIndex(tmp_path / "keyword", seeded_session.store)
+    seeded_session.retriever.keyword_index = index
+    heard: list[tuple[int, int, str]] = []
+    SessionBackend(seeded_session.settings, session=seeded_session).open(
+        lambda text: None, lambda done, total, name: heard.append((done, total, name)))
+    assert heard == [(0, 5, KEYWORD_INDEX_STEP), (5, 5, KEYWORD_INDEX_STEP)]
+    assert index.sync() == 0
 
 
 # Snapshots (fake engine: deterministic) ---------------------------------------------------------
