@@ -47,7 +47,7 @@ class Article:
 
     @property
     def sha256(self) -> str:
-        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+        return text_sha256(self.text)
 
     @property
     def article_id(self) -> str:
@@ -76,6 +76,11 @@ class Chunk:
     @property
     def chunk_id(self) -> str:
         return f"{self.article_id}:{self.index}"
+
+
+def text_sha256(text: str) -> str:
+    """The SHA-256 an article's text is recorded and compared by."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def article_id_for(source: str) -> str:
@@ -110,6 +115,13 @@ def _has_no_articles(folder: Path) -> bool:
 
 def read_article(path: Path) -> Article:
     """Read and parse one article file; raises `UserError` with the reason when it cannot be used."""
+    text = read_text(path)  # first: it reports a link loop, on which `resolve` fails
+    return parse_article(str(path.resolve()), text)
+
+
+def read_text(path: Path) -> str:
+    """An article file's text, decoded (UTF-8, else Windows-1252 or Latin-1); raises `UserError` with the reason
+    when it cannot be used (not a regular file, too large, unreadable, binary)."""
     try:
         info = path.stat()  # follows links: a looping link raises ELOOP here
         if not stat.S_ISREG(info.st_mode):  # never open a FIFO or device: reading it could block forever
@@ -136,7 +148,7 @@ def read_article(path: Path) -> Article:
         except UnicodeDecodeError:
             text = raw.decode("latin-1")
     # Offsets are into this decoded text; CR LF is kept as is so that offsets match the file.
-    return parse_article(str(path.resolve()), text)
+    return text
 
 
 def _looks_binary(sample: bytes) -> bool:
@@ -613,8 +625,9 @@ def _ingest_files(
     once, the others as they are embedded.
     """
     report = IngestReport()
-    store.remove_orphan_chunks()  # from here on, only recorded articles have chunks
-    texts = _StoredTexts(store.list_articles())
+    stored = store.list_articles()
+    store.remove_orphan_chunks({a.article_id for a in stored})  # from here on, only recorded articles have chunks
+    texts = _StoredTexts(stored)
     pieces = _WordPieces()
     batch = _Batch()
     handled = 0
@@ -640,18 +653,19 @@ def _ingest_files(
     try:
         for path in files:
             progress(handled, len(files), path.name)
-            source = str(path)
+            source = str(path)  # resolved by `ingest_paths`
             try:
-                article = read_article(path)
+                text = read_text(path)
             except UserError as exc:
                 report.skipped.append((source, str(exc)))
                 warn(f"skipped {path}: {exc}")
                 handled += 1
                 continue
-            if texts.sha_of.get(article.article_id) == article.sha256:
+            if texts.sha_of.get(article_id_for(source)) == text_sha256(text):  # known before it is parsed
                 report.unchanged.append(source)
                 handled += 1
                 continue
+            article = parse_article(source, text)
             if not article.sentences:
                 report.skipped.append((source, "no text"))
                 warn(f"skipped {path}: no text")

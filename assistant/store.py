@@ -18,6 +18,7 @@ handles both.
 from __future__ import annotations
 
 import json
+import re
 import time
 import uuid
 from collections.abc import Iterable, Iterator
@@ -340,15 +341,29 @@ class Store:
             self._bump_revision()
         return removed
 
-    def remove_orphan_chunks(self) -> int:
+    def remove_orphan_chunks(self, known: set[str] | None = None) -> int:
         """Delete chunks and texts of articles that were never recorded (an ingest killed half-way), and move the
-        revision on if a killed writer left its `changing` mark; returns the number of chunks deleted."""
+        revision on if a killed writer left its `changing` mark; returns the number of chunks deleted. `known`:
+        the recorded article ids, if the caller has just listed them.
+
+        A chunk's id names its article (`<article id>:<n>`, `Chunk.chunk_id`), so the chunks are listed by id
+        alone (at 32,000 chunks 0.4 s, against 1.7 s with their metadata); only an id of another form has its
+        metadata read for its article id."""
         if self.revision() is None:  # only an ingest calls this, holding the store's ingest lock
             self._bump_revision()
-        known = set(self.article_shas())
-        result = self.chunks.get(include=["metadatas"])
-        orphans = [i for i, m in zip(result["ids"], result["metadatas"] or [], strict=False)
-                   if str((m or {}).get("document_id")) not in known]
+        if known is None:
+            known = set(self.article_shas())
+        orphans, unnamed = [], []
+        for chunk_id in self.chunks.get(include=[])["ids"]:
+            named = _CHUNK_ID.fullmatch(chunk_id)
+            if named is None:
+                unnamed.append(chunk_id)
+            elif named.group(1) not in known:
+                orphans.append(chunk_id)
+        if unnamed:
+            result = self.chunks.get(ids=unnamed, include=["metadatas"])
+            orphans += [i for i, m in zip(result["ids"], result["metadatas"] or [], strict=False)
+                        if str((m or {}).get("document_id")) not in known]
         for start in range(0, len(orphans), 1000):
             self.chunks.delete(ids=orphans[start : start + 1000])
         texts = [i for i in self.texts.get(include=[])["ids"] if i not in known]
@@ -373,6 +388,7 @@ class Store:
         self.articles.modify(metadata=metadata)
 
 
+_CHUNK_ID = re.compile(r"([0-9a-f]{24}):[0-9]+")  # `Chunk.chunk_id`: the article's id (`article_id_for`), ":", n
 _EMBED_EXCLUDED = ["source", "title", "chunk", "start", "end", "sentences", "sha256"]
 _LLM_EXCLUDED = ["sentences", "start", "end", "chunk", "sha256"]
 
