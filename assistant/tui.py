@@ -90,7 +90,7 @@ class SessionBackend:
 
         if self.session is None:
             self.session = open_session(self.settings)
-        self.session.embed_model.get_query_embedding("warm up")
+        self.session.warm_up()
         if self.session.store.is_empty():
             seeds = bundled_seeds()
             if not seeds.is_dir():
