@@ -150,11 +150,14 @@ def _read_question(question: str) -> str:
     return question
 
 
+INDEXING_NOTICE_ARTICLES = 500  # about a third of a second to index: worth a line on why the answer waits
+
+
 def _indexing_notice(done: int, total: int) -> None:
-    """The line `ask` prints when its question first brings the keyword index up to date (articles ingested
-    by an interrupted run, another machine or an earlier version: `ingest` does it itself)."""
-    if done == 0:
-        warn(f"Updating the keyword index: {total} article{'s' if total != 1 else ''} to index first.")
+    """The line `ask` prints when its question must first index many articles for keyword search (ingested by
+    an interrupted run, another machine or an earlier version, or a data folder moved: `ingest` does it itself)."""
+    if done == 0 and total >= INDEXING_NOTICE_ARTICLES:
+        warn(f"Updating the keyword index: {total:,} articles to index first.")
 
 
 def ensure_articles(session: Session) -> None:

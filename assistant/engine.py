@@ -39,10 +39,10 @@ from assistant.limits import MAX_QUESTION_CHARS
 from assistant.models import Loading, chat_messages, translate_llm_error
 from assistant.store import StoredChunk
 from assistant.text import number_values
+from assistant.vector_cache import VectorCache
 
 if TYPE_CHECKING:
     from assistant.ingest import IngestReport
-from assistant.vector_cache import VectorCache
 
 PROMPT_SOURCES = 5
 MAX_ANSWER_SENTENCES = 4

@@ -613,7 +613,9 @@ def test_keyword_index_sync_reports_the_articles_it_indexes(isolated_home: Path)
 def test_ingest_leaves_the_keyword_index_up_to_date_and_ask_says_when_it_must_index(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """`ingest` indexes its articles for keyword search itself, so the next question pays nothing for it; an `ask`
-    that must index (here: the index file lost) says so on stderr, and its JSON on stdout stays clean."""
+    that must index many (here: the index file lost) says so on stderr, and its JSON on stdout stays clean."""
+    from assistant.cli import INDEXING_NOTICE_ARTICLES
+    from assistant.retrieval import KeywordIndex
     from tests.cli_helpers import QUESTION, run_cli
     from tests.conftest import SEEDS
 
@@ -621,17 +623,23 @@ def test_ingest_leaves_the_keyword_index_up_to_date_and_ask_says_when_it_must_in
     assert run_cli("ingest", str(SEEDS), "--json", home=home).returncode == 0
     monkeypatch.setenv("ASSISTANT_HOME", str(home))
     settings = load_settings()
-    from assistant.retrieval import KeywordIndex
-
-    index = KeywordIndex(settings.keyword_index_path, open_store(settings, "all-MiniLM-L6-v2"))
+    store = open_store(settings, "all-MiniLM-L6-v2")
+    index = KeywordIndex(settings.keyword_index_path, store)
     assert index.sync() == 0  # 5 before `ingest` did it
     index.close()
+    quiet = run_cli("ask", "--json", QUESTION, home=home)
+    assert quiet.returncode == 0 and "keyword index" not in quiet.stderr
 
-    for path in settings.keyword_index_path.iterdir():
-        path.unlink()
+    items = []  # more articles, written as another machine's ingest would leave them: not in this index
+    for number in range(INDEXING_NOTICE_ARTICLES):
+        article = parse_article(f"/elsewhere/{number}.txt", f"Report {number}\n\nCouncil meeting {number} ended late.")
+        chunks = chunk_article(article, count_minilm_tokens, 128)
+        items.append((article, chunks, _vectors(len(chunks), number)))
+    store.write_articles(items)
     first = run_cli("ask", "--json", QUESTION, home=home)
     assert first.returncode == 0, first.stderr
-    assert "Updating the keyword index: 5 articles to index first." in first.stderr.splitlines()
+    assert f"Updating the keyword index: {INDEXING_NOTICE_ARTICLES:,} articles to index first." in (
+        first.stderr.splitlines())
     assert json.loads(first.stdout)["citations"]
     second = run_cli("ask", "--json", QUESTION, home=home)
     assert second.returncode == 0 and "keyword index" not in second.stderr
@@ -695,3 +703,12 @@ def test_an_unchanged_file_is_not_parsed_again(tmp_path: Path, monkeypatch: pyte
     third = session.ingest([folder], warn=print, progress=lambda done, total, name: None)
     assert third.ingested == [str(changed.resolve())] and parsed == [str(changed.resolve())]
     assert len(session.store.list_articles()) == 5
+
+
+def test_ask_tells_of_keyword_indexing_only_when_it_makes_the_answer_wait(capsys: pytest.CaptureFixture[str]) -> None:
+    from assistant.cli import INDEXING_NOTICE_ARTICLES, _indexing_notice
+
+    _indexing_notice(0, INDEXING_NOTICE_ARTICLES - 1)  # a moved data folder's 5 seeds: a few milliseconds
+    _indexing_notice(0, 12_000)
+    _indexing_notice(200, 12_000)
+    assert capsys.readouterr().err.splitlines() == ["Updating the keyword index: 12,000 articles to index first."]
