@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sqlite3
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -343,7 +344,10 @@ class Session:
 
         report = ingest_paths(paths, self.store, self.embed_model, self.settings.chunk_tokens, prune=prune,
                               warn=warn, progress=progress, batch_chunks=self.settings.ingest_batch_chunks)
-        self.index_keywords(lambda done, total: progress(done, total, KEYWORD_INDEX_STEP))
+        try:
+            self.index_keywords(lambda done, total: progress(done, total, KEYWORD_INDEX_STEP))
+        except sqlite3.OperationalError as exc:  # another process kept it locked: the articles are stored anyway
+            warn(f"the keyword index was not brought up to date ({exc}): the next question will do it")
         return report
 
     def warm_up(self) -> None:

@@ -712,3 +712,26 @@ def test_ask_tells_of_keyword_indexing_only_when_it_makes_the_answer_wait(capsys
     _indexing_notice(0, 12_000)
     _indexing_notice(200, 12_000)
     assert capsys.readouterr().err.splitlines() == ["Updating the keyword index: 12,000 articles to index first."]
+
+
+def test_an_ingest_whose_keyword_index_is_locked_still_succeeds(isolated_home: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """The articles are stored when another process keeps the keyword index locked past the wait: a warning, and
+    the next question indexes them."""
+    import sqlite3
+
+    from assistant.engine import open_session
+    from assistant.retrieval import KeywordIndex
+    from tests.conftest import SEEDS
+
+    monkeypatch.setattr(KeywordIndex, "LOCK_WAIT_SECONDS", 0.2)
+    session = open_session(load_settings())
+    other = sqlite3.connect(session.retriever.keyword_index.path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another process's sync, writing
+    warnings: list[str] = []
+    report = session.ingest([SEEDS], warn=warnings.append, progress=lambda done, total, name: None)
+    other.execute("ROLLBACK")
+    assert len(report.ingested) == 5 and len(session.store.list_articles()) == 5
+    assert len(warnings) == 1 and warnings[0].startswith("the keyword index was not brought up to date")
+    assert session.retriever.retrieve_chunks("How many guards were injured?")  # the question indexed them
+    assert session.index_keywords() == 0
