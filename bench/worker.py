@@ -160,10 +160,8 @@ def step_ingest(args: argparse.Namespace) -> dict[str, Any]:
     `--rounds N`: N ingests into N fresh collections, raw timed between them, and medians of the per-round
     figures. The peak RSS of the ingests alone is measured too."""
     from assistant.config import load_settings
-    from assistant.engine import KEYWORD_INDEX_STEP, Session, open_session
-    from assistant.models import count_minilm_tokens, embedding_name
-    from assistant.retrieval import build_retriever
-    from assistant.store import open_store
+    from assistant.engine import KEYWORD_INDEX_STEP, open_session
+    from assistant.models import count_minilm_tokens
 
     session = open_session(load_settings())
     files = _files(Path(args.corpus))
@@ -173,10 +171,8 @@ def step_ingest(args: argparse.Namespace) -> dict[str, Any]:
     rss_before = current_rss_mb()
     rounds: list[dict[str, Any]] = []
     for number in range(max(1, args.rounds)):
-        settings = session.settings.model_copy(update={"collection": f"{session.settings.collection}_{number}"})
-        store = session.store if number == 0 else open_store(settings, embedding_name(settings))
-        ingesting = session if number == 0 else Session(settings, store, session.embed_model, build_retriever(
-            store, session.embed_model, settings.keyword_index_path, settings.top_k))
+        ingesting = session if number == 0 else open_session(
+            session.settings.model_copy(update={"collection": f"{session.settings.collection}_{number}"}))
         windowed = reset_peak_rss()
         bar = _progress("ingest", len(files))
         indexing: list[float] = []  # when the keyword index step started and ended
