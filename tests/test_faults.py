@@ -19,8 +19,10 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
+from assistant.retrieval import _POSTING
 from tests.cli_helpers import stop, warm_home
 from tests.conftest import SEEDS, free_port
 
@@ -215,10 +217,13 @@ def assert_keyword_index_matches(session: Any) -> None:
     records."""
     index = session.retriever.keyword_index
     index.sync()
-    indexed = dict(index.db.execute("SELECT chunk_id, text FROM chunks").fetchall())
+    indexed = dict(index.db.execute("SELECT chunk_id, text FROM records").fetchall())
     stored = session.store.get_chunks()
     assert indexed == {c.chunk_id: c.text for c in stored}
-    assert index.db.execute("SELECT count(*) FROM records").fetchone()[0] == len(stored)
+    rows = {row for (row,) in index.db.execute("SELECT row FROM records")}
+    posted = {int(r) for (data,) in index.db.execute("SELECT data FROM postings")
+              for r in np.frombuffer(data, dtype=_POSTING)["row"]}
+    assert posted == rows  # no posting of a chunk gone, none missing
     assert index.chunks([c.chunk_id for c in stored]) == stored
 
 
