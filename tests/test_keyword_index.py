@@ -165,3 +165,29 @@ def test_segments_merge_as_they_pile_up_and_search_is_unchanged(isolated_home: P
     blobs = index.db.execute("SELECT count(*) FROM postings WHERE term='guard'").fetchone()[0]
     assert blobs <= segments
     _assert_same_as_fts5(index, store)
+
+
+def test_an_fts5_index_of_the_previous_version_is_built_again(isolated_home: Path) -> None:
+    """A keyword index written by the previous version (schema 2: an FTS5 table of texts, records beside it) is
+    dropped and rebuilt on open, and then searches as FTS5 did."""
+    store = _store_with(_seed_articles())
+    folder = load_settings().keyword_index_path
+    index = KeywordIndex(folder, store)
+    path = index.path
+    index.close()
+    path.unlink()
+    db = sqlite3.connect(path, isolation_level=None)  # as schema 2 made it, with the store's revision recorded
+    db.executescript(
+        "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);"
+        "CREATE TABLE articles (article_id TEXT PRIMARY KEY, sha256 TEXT);"
+        "CREATE VIRTUAL TABLE chunks USING fts5(chunk_id UNINDEXED, article_id UNINDEXED, text,"
+        " tokenize='porter unicode61');"
+        "CREATE TABLE records (chunk_id TEXT PRIMARY KEY, row INTEGER NOT NULL, article_id TEXT NOT NULL,"
+        " source TEXT, title TEXT, sentences TEXT);"
+        "INSERT INTO meta VALUES ('schema', '2');")
+    db.execute("INSERT INTO meta VALUES ('revision', ?)", (store.revision(),))
+    db.close()
+    index = KeywordIndex(folder, store)
+    assert index.db.execute("SELECT value FROM meta WHERE key='schema'").fetchone() == (retrieval.SCHEMA,)
+    assert index.search("guards", 3) == [] and index.sync() == 6
+    _assert_same_as_fts5(index, store)
