@@ -344,7 +344,7 @@ class KeywordIndex:
             norm = BM25_K1 * (1 - BM25_B + BM25_B * postings["length"].astype(np.float64) / average)
             matched.append(postings["row"])
             scores.append((idf if idf > 0 else 1e-6) * counts * (BM25_K1 + 1) / (counts + norm))
-        if not matched:
+        if not matched or k <= 0:
             return []
         unique, where = np.unique(np.concatenate(matched), return_inverse=True)
         totals = np.bincount(where.reshape(-1), weights=np.concatenate(scores))

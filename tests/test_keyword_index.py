@@ -129,6 +129,7 @@ def test_search_ranks_and_scores_as_fts5_bm25(isolated_home: Path) -> None:
     assert index.sync() == 6
     _assert_same_as_fts5(index, store)
     assert index.search("xyzzy plugh", 5) == [] and index.search("the and of", 5) == []
+    assert index.search("guards", 0) == []
     assert "guards" in index.chunks([index.search("How many guards were injured?", 1)[0][0]])[0].text
     assert index.chunks([index.search("Zurich cafe", 1)[0][0]])[0].article_id == article_id_for(
         "/news/exotic.txt")
