@@ -96,13 +96,7 @@ class _Tokenizer:
         exotic = sorted(set(range(len(texts))) - set(plain))
         if exotic:
             with self.lock:
-                self.db.execute("BEGIN")
-                try:
-                    self.db.executemany("INSERT INTO texts(rowid, text) VALUES (?, ?)", [(i, texts[i]) for i in exotic])
-                    found = self.db.execute("SELECT term, doc FROM texts_terms").fetchall()
-                    self.db.execute("INSERT INTO texts(texts) VALUES ('delete-all')")
-                finally:
-                    self.db.execute("COMMIT")
+                found = self._tokenize("texts", [(i, texts[i]) for i in exotic])
             term_parts.append(np.array([ids.setdefault(term, len(ids)) for term, _ in found], dtype=np.int64))
             text_parts.append(np.array([doc for _, doc in found], dtype=np.int64))
         if not term_parts:
@@ -116,15 +110,21 @@ class _Tokenizer:
                 self._stems.clear()
             unknown = [w for w in dict.fromkeys(words) if w not in self._stems]
             if unknown:
-                self.db.execute("BEGIN")
-                try:
-                    self.db.executemany("INSERT INTO words(rowid, text) VALUES (?, ?)", enumerate(unknown))
-                    found = {doc: term for term, doc in self.db.execute("SELECT term, doc FROM words_terms")}
-                    self.db.execute("INSERT INTO words(words) VALUES ('delete-all')")
-                finally:
-                    self.db.execute("COMMIT")
+                found = {doc: term for term, doc in self._tokenize("words", list(enumerate(unknown)))}
                 self._stems.update((w, found.get(i)) for i, w in enumerate(unknown))
             return {w: self._stems[w] for w in words}
+
+    def _tokenize(self, table: str, numbered: list[tuple[int, str]]) -> list[tuple[str, int]]:
+        """(term, number) of every token of the numbered texts, from SQLite's tokenizer (`table`, emptied again
+        after); the caller holds `self.lock`."""
+        self.db.execute("BEGIN")
+        try:
+            self.db.executemany(f"INSERT INTO {table}(rowid, text) VALUES (?, ?)", numbered)
+            found = self.db.execute(f"SELECT term, doc FROM {table}_terms").fetchall()
+            self.db.execute(f"INSERT INTO {table}({table}) VALUES ('delete-all')")
+        finally:
+            self.db.execute("COMMIT")
+        return found
 
 
 class KeywordIndex:
@@ -237,23 +237,32 @@ class KeywordIndex:
             return
         rows = list(range(first_row, first_row + len(chunks)))
         postings, lengths = self._tokenizer.postings(rows, [c.text for c in chunks])
-        segment = self.db.execute("SELECT coalesce(max(segment), 0) + 1 FROM segments").fetchone()[0]
+        segment = self._next_segment()
         self.db.executemany("INSERT OR REPLACE INTO records VALUES (?,?,?,?,?,?,?,?,?)",
                             [(c.chunk_id, row, c.article_id, c.source, c.title, c.text, json.dumps(c.sentences),
                               length, segment) for row, c, length in zip(rows, chunks, lengths.tolist(), strict=True)])
         self._write_postings(segment, [(term, postings[term].tobytes()) for term in sorted(postings)])
         self.db.execute("INSERT INTO segments VALUES (?, ?)", (segment, len(chunks)))
 
+    def _next_segment(self) -> int:
+        return int(self.db.execute("SELECT coalesce(max(segment), 0) + 1 FROM segments").fetchone()[0])
+
+    @staticmethod
+    def _rowids(segment: int) -> tuple[int, int]:
+        """The first and last rowid of `segment`'s postings."""
+        return segment << 24, ((segment + 1) << 24) - 1
+
     def _write_postings(self, segment: int, postings: list[tuple[str, bytes]]) -> None:
+        first, _ = self._rowids(segment)
         self.db.executemany("INSERT INTO postings(rowid, term, data) VALUES (?,?,?)",
-                            [((segment << 24) + i, term, data) for i, (term, data) in enumerate(postings)])
+                            [(first + i, term, data) for i, (term, data) in enumerate(postings)])
 
     def _read_postings(self, segment: int) -> list[tuple[str, bytes]]:
         return self.db.execute("SELECT term, data FROM postings WHERE rowid BETWEEN ? AND ?",
-                               (segment << 24, ((segment + 1) << 24) - 1)).fetchall()
+                               self._rowids(segment)).fetchall()
 
     def _drop_postings(self, segment: int) -> None:
-        self.db.execute("DELETE FROM postings WHERE rowid BETWEEN ? AND ?", (segment << 24, ((segment + 1) << 24) - 1))
+        self.db.execute("DELETE FROM postings WHERE rowid BETWEEN ? AND ?", self._rowids(segment))
 
     def _remove_articles(self, article_ids: list[str]) -> None:
         """Drop the articles' records, and their rows from the postings of the segments holding them."""
@@ -288,7 +297,7 @@ class KeywordIndex:
                 return
             merged = full[0][:MERGE_FANOUT]
             marks = ",".join("?" * len(merged))
-            target = self.db.execute("SELECT max(segment) + 1 FROM segments").fetchone()[0]
+            target = self._next_segment()
             parts: dict[str, list[bytes]] = {}
             for segment in merged:
                 for term, data in self._read_postings(segment):
