@@ -19,8 +19,8 @@ from assistant.errors import UserError
 from assistant.limits import MAX_QUESTION_CHARS, MAX_QUESTION_TOKENS
 
 if TYPE_CHECKING:
+    from assistant.answer import Answer, Session
     from assistant.config import Settings
-    from assistant.engine import Answer, Session
 
 app = typer.Typer(
     help="Answers questions about a folder of news articles, citing the articles for every sentence.",
@@ -115,7 +115,7 @@ def ingest(
     chroma_url: ChromaUrl = None,
 ) -> None:
     """Add articles to the store (unchanged files are skipped, changed ones replaced)."""
-    from assistant.engine import open_session
+    from assistant.answer import open_session
 
     session = open_session(_settings(chroma_url=chroma_url))
     report = run_ingest(session, paths, prune=prune)
@@ -142,7 +142,7 @@ def _read_question(question: str) -> str:
         raise UserError("the question is empty")
     if len(question) > MAX_QUESTION_CHARS:
         raise UserError(f"the question is too long ({len(question)} characters; at most {MAX_QUESTION_CHARS})")
-    from assistant.models import count_minilm_tokens
+    from assistant.runtime import count_minilm_tokens
 
     pieces = count_minilm_tokens(question)
     if pieces > MAX_QUESTION_TOKENS:  # scripts other than Latin take several word-pieces per character
@@ -164,7 +164,7 @@ def ensure_articles(session: Session) -> None:
     """Ingest the bundled seeds when the store is empty, saying so on stderr."""
     if not session.store.is_empty():
         return
-    from assistant.config import bundled_seeds
+    from assistant.resources import bundled_seeds
 
     seeds = bundled_seeds()
     if not seeds.is_dir():
@@ -185,14 +185,14 @@ def ask(
     chroma_url: ChromaUrl = None,
 ) -> None:
     """Answer a question from the stored articles, with a verified quote for every sentence."""
-    from assistant.models import llm_for, start_loading
+    from assistant.runtime import llm_for, start_loading
 
     with _collector_paused_while_starting() as started:
         text = _read_question(question)
         settings = _settings(chroma_url=chroma_url, model=model, top_k=top_k)
         llm = llm_for(settings, settings.model)  # a bad model name fails before anything is opened or ingested
         loading = start_loading(settings, llm)  # the models load on helper threads while the engine is imported
-        from assistant.engine import open_session
+        from assistant.answer import open_session
 
         session = open_session(settings, llm, loading)
         session.retriever.on_indexing = _indexing_notice
@@ -263,8 +263,8 @@ def sources(
 ) -> None:
     """List the stored articles."""
     from assistant.config import load_settings
-    from assistant.models import embedding_name
-    from assistant.store import open_store
+    from assistant.corpus import open_store
+    from assistant.runtime import embedding_name
 
     settings = load_settings(chroma_url=chroma_url)
     articles = open_store(settings, embedding_name(settings)).list_articles()
@@ -295,14 +295,14 @@ def chat(
     chroma_url: ChromaUrl = None,
 ) -> None:
     """Open the terminal chat over the stored articles."""
-    from assistant.tui import run_chat
+    from assistant.chat.app import run_chat
 
     run_chat(_settings(chroma_url=chroma_url, model=model, lenient=lenient or None))
 
 
 def _register_eval() -> None:
     try:
-        from assistant.eval_cli import eval_command
+        from assistant.evals.cli import eval_command
     except ImportError:  # the eval harness is optional at import time
         return
     app.command("eval")(eval_command)
@@ -336,7 +336,7 @@ def main() -> None:
 
             print(_redact(traceback.format_exc()), file=sys.stderr, flush=True)
             sys.exit(1)
-        from assistant.models import translate_llm_error
+        from assistant.runtime import translate_llm_error
 
         translated = translate_llm_error(exc)
         if not isinstance(translated, UserError):

@@ -45,11 +45,6 @@ def _dotenv_value(name: str) -> str | None:
     return value.strip() or None if value else None
 
 
-def bundled_seeds() -> Path:
-    """The demo articles shipped in the project's `seeds/` folder."""
-    return Path(__file__).resolve().parent.parent / "seeds"
-
-
 class Settings(BaseSettings):
     """Every setting, read from the environment or a `.env` file in the current folder."""
 
@@ -70,11 +65,12 @@ class Settings(BaseSettings):
     request_timeout: float = Field(default=60.0, gt=0, alias="ASSISTANT_REQUEST_TIMEOUT")
     lenient: bool = Field(default=False, alias="ASSISTANT_LENIENT")
     # llama.cpp threads for a local GGUF; 0 = automatic: prompts on every CPU (llama-cpp-python's default), replies
-    # on every CPU while nothing else runs, else on half (`assistant.threads`). More threads than free cores makes
-    # llama.cpp spin: on 2 busy cores, 2 threads took 5-26 s for what 1 thread wrote in 1 s.
+    # on every CPU while nothing else runs, else on half (`assistant.runtime.threads`). More threads than free
+    # cores makes llama.cpp spin: on 2 busy cores, 2 threads took 5-26 s for what 1 thread wrote in 1 s.
     llm_threads: int = Field(default=0, ge=0, le=256, alias="ASSISTANT_LLM_THREADS")
-    # The embedded model's weights: "f16", a copy written once into `<home>/models` (see `assistant.f16_weights`:
-    # prompts evaluated ~2x faster, and closer to exact), or "shipped", the Q4_1 file as it ships.
+    # The embedded model's weights: "f16", a copy written once into `<home>/models` (see
+    # `assistant.runtime.f16_weights`: prompts evaluated ~2x faster, and closer to exact), or "shipped", the Q4_1
+    # file as it ships.
     embedded_weights: Literal["f16", "shipped"] = Field(default="f16", alias="ASSISTANT_EMBEDDED_WEIGHTS")
 
     @field_validator("openai_api_key", mode="before")

@@ -126,8 +126,8 @@ def worker(batch: list[tuple[int, str]], env: dict[str, str], deadline: float) -
     """Open one session, answer each question until `deadline` (epoch seconds), and time it; errors are
     recorded, not raised."""
     os.environ.update(env)
+    from assistant.answer import open_session
     from assistant.config import load_settings
-    from assistant.engine import open_session
 
     settings = load_settings()
     engine = open_session(settings).engine()
@@ -155,9 +155,9 @@ def worker(batch: list[tuple[int, str]], env: dict[str, str], deadline: float) -
 def prepare(env: dict[str, str], corpus: Path, articles: int) -> None:
     """Ingest the seeds and the synthetic corpus (unchanged files are skipped on later runs)."""
     os.environ.update(env)
+    from assistant.answer import open_session
     from assistant.config import load_settings
-    from assistant.engine import open_session
-    from assistant.ingest import ingest_paths
+    from assistant.corpus import ingest_paths
 
     write_corpus(corpus, articles)
     session = open_session(load_settings())

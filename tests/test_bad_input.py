@@ -38,12 +38,12 @@ def test_empty_questions_are_refused(question: str) -> None:
 def test_a_huge_question_is_refused_before_any_model_sees_it(monkeypatch: pytest.MonkeyPatch,
                                                             capsys: pytest.CaptureFixture[str]) -> None:
     """100,000 characters: one error line, and the store and models are never opened."""
-    import assistant.engine
+    import assistant.answer.engine
 
     def no_session(*args: Any, **kwargs: Any) -> None:
         raise AssertionError("the session was opened for a question that is refused")
 
-    monkeypatch.setattr(assistant.engine, "open_session", no_session)
+    monkeypatch.setattr(assistant.answer.engine, "open_session", no_session)
     code, out, err = run_main(["ask", "x" * 100_000], monkeypatch, capsys)
     assert code == 1 and out == ""
     assert err.strip() == "error: the question is too long (100000 characters; at most 2000)"
@@ -102,8 +102,8 @@ def _check(answer: Any) -> None:
 @pytest.mark.parametrize("question", QUESTIONS, ids=["controls", "spanish", "arabic", "chinese", "symbols", "junk"])
 def test_odd_questions_get_an_answer_or_an_abstention(question: str, embedded_engine: Any) -> None:
     """Through the CLI's reader, real retrieval and verification, and a model that echoes the junk back."""
+    from assistant.answer import Engine
     from assistant.cli import _read_question
-    from assistant.engine import Engine
 
     text = _read_question(question)
     engine = Engine(embedded_engine.retriever, EchoLLM(text), embedded_engine.embed_model, "echo")
@@ -121,7 +121,7 @@ def test_a_foreign_language_question_with_the_embedded_model(embedded_engine: An
 def test_the_longest_accepted_question_fits_the_embedded_model(embedded_engine: Any) -> None:
     """256 word-pieces (the limit) of Chinese, the most tokens per character: no context overflow."""
     from assistant.cli import MAX_QUESTION_TOKENS, _read_question
-    from assistant.models import count_minilm_tokens
+    from assistant.runtime import count_minilm_tokens
 
     question = "\u8b66\u536b\u53d7\u4f24\u4e86\u5417" * 60
     while count_minilm_tokens(question) > MAX_QUESTION_TOKENS:
@@ -172,9 +172,9 @@ def unreadable_locked(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_a_messy_folder_is_ingested_with_one_warning_per_bad_file(tmp_path: Path, unreadable_locked: None) -> None:
+    from assistant.answer import open_session
     from assistant.config import load_settings
-    from assistant.engine import open_session
-    from assistant.ingest import ingest_paths, read_article
+    from assistant.corpus import ingest_paths, read_article
 
     folder = _messy_folder(tmp_path)
     session = open_session(load_settings())
@@ -222,8 +222,8 @@ def test_a_messy_folder_is_ingested_with_one_warning_per_bad_file(tmp_path: Path
 
 def test_bad_files_named_directly(tmp_path: Path) -> None:
     """Files given on the command line are checked the same way as files found in folders."""
+    from assistant.corpus import find_articles, read_article
     from assistant.errors import UserError
-    from assistant.ingest import find_articles, read_article
 
     folder = _messy_folder(tmp_path)
     for name, reason in (("pipe.txt", "not a regular file"), ("loop.txt", "symbolic link loop"),
@@ -290,7 +290,7 @@ def test_the_data_folder_set_in_dot_env_holds_all_state(tmp_path: Path, monkeypa
 
     from assistant.config import data_home, load_settings
     from assistant.locking import lock_path
-    from assistant.onnx_embedding import onnx_cache_dir
+    from assistant.runtime import onnx_cache_dir
 
     from_env = Path(os.environ["ASSISTANT_HOME"])
     Path(".env").write_text(f"ASSISTANT_HOME={tmp_path / 'dotenv-home'}\n")
@@ -316,7 +316,7 @@ def test_the_data_folder_set_in_dot_env_holds_all_state(tmp_path: Path, monkeypa
 ])
 def test_a_bad_gold_line_is_named(line: str, message: str, tmp_path: Path) -> None:
     from assistant.errors import UserError
-    from assistant.evals import load_gold
+    from assistant.evals.harness import load_gold
 
     gold = tmp_path / "gold.jsonl"
     good = '{"id": "a", "question": "How many?", "answers": ["seven"], "sources": [], "kind": "answerable"}'

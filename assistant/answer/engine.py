@@ -1,0 +1,376 @@
+"""The answer engine: retrieve passages, let the LLM draft, then keep only what verified quotes support."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from assistant.answer import prompts
+from assistant.answer.citations import (
+    ABSTAIN_TEXT,
+    AnswerSentence,
+    CheckedSentence,
+    Citation,
+    Claim,
+    Conflict,
+    Evidence,
+    Question,
+    analyse_question,
+    canonical_terms,
+    find_conflicts,
+    find_support,
+    has_answer_value,
+    has_pronoun,
+    lexical_relevance,
+    parse_markers,
+    question_names,
+    speaker_named,
+    term_weights,
+    value_near_terms,
+    verify_sentences,
+)
+from assistant.config import Settings
+from assistant.corpus import StoredChunk
+from assistant.errors import UserError
+from assistant.limits import MAX_QUESTION_CHARS
+from assistant.runtime import Loading, VectorCache, chat_messages, translate_llm_error
+from assistant.text import number_values
+
+if TYPE_CHECKING:
+    from assistant.corpus import IngestReport
+
+PROMPT_SOURCES = 5
+MAX_ANSWER_SENTENCES = 4
+CONFLICT_MIN_LEXICAL = 0.6
+DIRECT_MIN_LEXICAL = 0.6
+DIRECT_MIN_LEXICAL_OTHER = 0.75
+CONTEXT_DISCOUNT = 0.85
+
+
+@dataclass
+class Answer:
+    """A verified answer; `to_json()` is the `ask --json` contract."""
+
+    question: str
+    answer: str
+    abstained: bool
+    sentences: list[AnswerSentence]
+    citations: list[Citation]
+    conflicts: list[Conflict]
+    model: str
+    timings_ms: dict[str, float]
+    draft: str = ""
+    retrieved: list[StoredChunk] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "question": self.question,
+            "answer": self.answer,
+            "abstained": self.abstained,
+            "sentences": [asdict(s) for s in self.sentences],
+            "citations": [asdict(c) for c in self.citations],
+            "conflicts": [asdict(c) for c in self.conflicts],
+            "model": self.model,
+            "timings_ms": {k: round(v, 1) for k, v in self.timings_ms.items()},
+        }
+
+
+class Engine:
+    """Question in, verified answer out; the retriever, LLM and embedding model are injected."""
+
+    def __init__(self, retriever: Any, llm: Any, embed_model: Any, model_name: str, top_k: int = 6,
+                 vector_cache: VectorCache | None = None) -> None:
+        self.retriever = retriever
+        self.llm = llm
+        self.embed_model = embed_model
+        self.model_name = model_name
+        self.top_k = top_k
+        self.vector_cache = vector_cache
+        self._vectors: dict[str, list[float]] = {}
+
+    # Embedding helpers -----------------------------------------------------------------------
+
+    def _embed(self, texts: Sequence[str]) -> list[list[float]]:
+        missing = [t for t in dict.fromkeys(texts) if t not in self._vectors]
+        if missing:
+            compute = self.embed_model.get_text_embedding_batch
+            vectors = self.vector_cache.embed(missing, compute) if self.vector_cache else compute(missing)
+            self._vectors.update(zip(missing, vectors, strict=True))
+        return [self._vectors[t] for t in texts]
+
+    def similarity(self, claim: str, quotes: Sequence[str]) -> list[float]:
+        vectors = self._embed([claim, *quotes])
+        head = vectors[0]
+        return [sum(a * b for a, b in zip(head, v, strict=True)) for v in vectors[1:]]
+
+    # Steps -----------------------------------------------------------------------------------
+
+    def evidence_for(self, question: Question, chunks: Sequence[StoredChunk]) -> list[Evidence]:
+        """Every sentence of the retrieved chunks, scored for relevance to the question, best first."""
+        pool = [evidence for c in chunks for evidence in _sentences_of(c)]
+        unique = list({e.key: e for e in pool}.values())
+        if not unique:
+            return []
+        weight = term_weights(unique)
+        dense = self.similarity(question.text, [e.text for e in unique])
+        scored = []
+        for evidence, cosine in zip(unique, dense, strict=True):
+            lexical = lexical_relevance(question, evidence.text, weight)
+            bonus = 0.1 if has_answer_value(question.kind, evidence.text, question.terms) else 0.0
+            relevance = 0.55 * lexical + 0.45 * cosine + bonus
+            scored.append(Evidence(**{**evidence.__dict__, "relevance": relevance}))
+        return sorted(scored, key=lambda e: -e.relevance)
+
+    def _is_relevant(self, question: Question, evidence: Evidence, weight: Callable[[str], float]) -> bool:
+        lexical = _lexical_in_context(question, evidence, weight)
+        cosine = self.similarity(question.text, [evidence.text])[0]
+        return lexical >= 0.5 or (lexical >= 0.25 and cosine >= 0.5) or cosine >= 0.65
+
+    def draft(self, question: str, sources: Sequence[Evidence], on_token: Callable[[str], None] | None) -> str:
+        """The model's answer to the question from the numbered sources, streamed to `on_token`."""
+        numbered = "\n".join(f"[{i}] {e.text}" for i, e in enumerate(sources, 1))
+        messages = chat_messages(self.llm, prompts.load("system"),
+                                 prompts.load("answer").format(sources=numbered, question=question))
+        text = ""
+        stream = self.llm.stream_chat(messages)
+        try:
+            for part in stream:
+                delta = part.delta or ""
+                text += delta
+                if on_token and delta:
+                    on_token(delta)
+                if _draft_is_complete(text):
+                    break  # more sentences would only be dropped: stop paying for them
+        except UserError:
+            raise
+        except Exception as exc:
+            raise translate_llm_error(exc) from None
+        finally:
+            close = getattr(stream, "close", None)
+            if close is not None:
+                close()
+        return text
+
+    # The whole pipeline ----------------------------------------------------------------------
+
+    def ask(self, question: str, top_k: int | None = None, lenient: bool = False,
+            on_token: Callable[[str], None] | None = None) -> Answer:
+        """Answer `question` with verified citations, or abstain."""
+        question = question.strip()
+        if not question:
+            raise UserError("the question is empty")
+        if len(question) > MAX_QUESTION_CHARS:  # the CLI checks first; the chat and evals rely on this
+            raise UserError(f"the question is too long ({len(question)} characters; at most {MAX_QUESTION_CHARS})")
+        timings: dict[str, float] = {}
+        started = time.perf_counter()
+        q = analyse_question(question)
+        # A local model loads (once) while the passages are retrieved.
+        with Loading(getattr(self.llm, "_load", None)):
+            chunks = self.retriever.retrieve_chunks(question, top_k or self.top_k)
+            pool = self.evidence_for(q, chunks)
+        timings["retrieve"] = (time.perf_counter() - started) * 1000
+
+        started = time.perf_counter()
+        sources = pool[:PROMPT_SOURCES]
+        draft = self.draft(question, sources, on_token) if sources else ""
+        timings["generate"] = (time.perf_counter() - started) * 1000
+
+        started = time.perf_counter()
+        answer = self._compose(q, draft, sources, pool, lenient)
+        timings["verify"] = (time.perf_counter() - started) * 1000
+        answer.timings_ms = timings
+        answer.retrieved = list(chunks)
+        return answer
+
+    def _compose(self, q: Question, draft: str, sources: Sequence[Evidence], pool: Sequence[Evidence],
+                 lenient: bool) -> Answer:
+        weight = term_weights(pool)
+        relevant = [e for e in pool if self._is_relevant(q, e, weight)]
+        checked = verify_sentences(draft, sources, pool, self.similarity, q.text)
+        kept: list[CheckedSentence] = []
+        for sentence in checked:
+            if sentence.supported and not self._answers_question(q, sentence, weight):
+                continue  # true per the sources, but not about what was asked
+            if sentence.supported or lenient:
+                kept.append(sentence)
+        kept = kept[:MAX_ANSWER_SENTENCES]
+        lexical = {e.key: _lexical_in_context(q, e, weight) for e in relevant}
+        # Conflicting values count only from sentences about what was asked (most of its terms in the
+        # sentence itself: "On Friday, one person was killed" after a sentence about the attack does not
+        # date the attack).
+        own = {e.key: lexical_relevance(q, e.text_with_referents, weight) for e in relevant}
+        claims = find_conflicts(q, [e for e in relevant if own[e.key] >= CONFLICT_MIN_LEXICAL])
+        if not any(s.supported and has_answer_value(q.kind, s.text, q.terms) for s in kept):
+            if q.kind in ("quantity", "date", "quote"):  # sentences without the asked value do not answer
+                kept = [s for s in kept if not s.supported]
+            direct = self._direct_answer(q, claims[0].evidence if claims else relevant, lexical)
+            if direct is not None:
+                support = find_support(direct.text, relevant, self.similarity) or [direct]
+                # The quote stays verbatim in `citations`; the answer sentence loses any "[n]" the article had.
+                kept.insert(0, CheckedSentence(text=parse_markers(direct.text)[0], evidence=support, repaired=True))
+        if not any(s.supported for s in kept):
+            return Answer(q.text, ABSTAIN_TEXT, True, [], [], [], self.model_name, {}, draft=draft)
+
+        numbering: dict[tuple[str, int, int], Citation] = {}
+
+        def cite(evidence: Evidence) -> int:
+            if evidence.key not in numbering:
+                numbering[evidence.key] = Citation(len(numbering) + 1, evidence.source, evidence.title,
+                                                   evidence.text, evidence.start, evidence.end)
+            return numbering[evidence.key].n
+
+        sentences = [AnswerSentence(s.text, [cite(e) for e in s.evidence], s.supported) for s in kept]
+        conflicts = []
+        if claims:
+            conflicts.append(Conflict(q.text, [Claim(c.display, [cite(e) for e in c.evidence]) for c in claims]))
+            parts = [f'"{c.display}" ' + "".join(f"[{n}]" for n in sorted(cite(e) for e in c.evidence)) for c in claims]
+            sentences.append(AnswerSentence("The articles differ: " + ", ".join(parts[:-1]) + f" and {parts[-1]}.",
+                                            sorted({n for c in conflicts[0].claims for n in c.citations}), True))
+        text = " ".join(_render(s) for s in sentences)
+        return Answer(q.text, text, False, sentences, sorted(numbering.values(), key=lambda c: c.n), conflicts,
+                      self.model_name, {}, draft=draft)
+
+    @staticmethod
+    def _direct_answer(q: Question, candidates: Sequence[Evidence], lexical: dict[Any, float]) -> Evidence | None:
+        """The source sentence that best answers the question by itself, if one clearly does.
+
+        It must hold a value of the asked kind and most of the question's terms; with conflicting
+        values, `candidates` are the sentences of the value most articles give.
+        """
+        needed = DIRECT_MIN_LEXICAL if q.kind in ("quantity", "date", "person", "quote") else DIRECT_MIN_LEXICAL_OTHER
+        fitting = [e for e in candidates
+                   if lexical.get(e.key, 0.0) >= needed and not e.text.rstrip().endswith("?")
+                   and has_answer_value(q.kind, e.text, q.terms) and speaker_named(q, e.text_in_context)]
+        return max(fitting, key=lambda e: (round(lexical.get(e.key, 0.0), 2), value_near_terms(q.kind, e.text, q.terms),
+                                           e.relevance), default=None)
+
+    def _answers_question(self, q: Question, sentence: CheckedSentence, weight: Callable[[str], float]) -> bool:
+        """On topic, and more than the question said back ("X condemned X" adds nothing)."""
+        new_terms = set(canonical_terms(sentence.text)) - set(canonical_terms(q.text))
+        if not new_terms and not number_values(sentence.text) - number_values(q.text):
+            return False
+        quotes = " ".join(e.text_in_context for e in sentence.evidence)
+        if not speaker_named(q, sentence.text + " " + quotes):
+            return False  # "What did Iraq's president say?" is not answered by a U.S. official's words
+        asked_names = question_names(q.text)
+        if asked_names:  # "What did Abu Ali Al-Askari say?" is not answered by a sentence about Ali Shamkhani
+            present = _names_in(sentence.text + " " + quotes)
+            if len(asked_names & present) * 2 < len(asked_names):
+                return False
+        lexical = lexical_relevance(q, sentence.text + " " + quotes, weight)
+        cosine = self.similarity(q.text, [sentence.text])[0]
+        return lexical >= 0.4 or (lexical >= 0.25 and cosine >= 0.5)
+
+
+def _lexical_in_context(q: Question, evidence: Evidence, weight: Callable[[str], float]) -> float:
+    """How much of the question a sentence covers, reading "he" as whom the context names; the context's
+    other words count at a discount (the sentence before may set the scene: "He appeared on television.")."""
+    own = lexical_relevance(q, evidence.text_with_referents, weight)
+    if not evidence.context:
+        return own
+    return max(own, CONTEXT_DISCOUNT * lexical_relevance(q, evidence.text_in_context, weight))
+
+
+def _sentences_of(chunk: StoredChunk) -> list[Evidence]:
+    """The chunk's sentences as evidence; one that says "he" or "they" carries the two before it and
+    the title as context, so that "...," he said." can answer a question that names him."""
+    sentences = chunk.sentence_texts()
+    out = []
+    for i, (start, end, text) in enumerate(sentences):
+        if has_pronoun(text):
+            context = " ".join([chunk.title, *(t for _, _, t in sentences[max(0, i - 2) : i])])
+        else:  # the sentence before may set the scene ("Earlier on Friday, ...")
+            context = sentences[i - 1][2] if i else ""
+        out.append(Evidence(chunk.source, chunk.title, chunk.article_id, start, end, text, context=context))
+    return out
+
+
+def _draft_is_complete(text: str) -> bool:
+    """Enough draft: as many sentences as an answer keeps, or a blank line after a first sentence."""
+    ends = len(re.findall(r"[.!?][\"'”’)\]]*(?:\s*\[\d+\])*\s", text))
+    return ends >= MAX_ANSWER_SENTENCES or (ends >= 1 and "\n\n" in text.strip())
+
+
+def _names_in(text: str) -> set[str]:
+    from assistant.answer.citations import _names
+
+    return _names(text) | set(canonical_terms(text))
+
+
+def _render(sentence: AnswerSentence) -> str:
+    if "[" in sentence.text and sentence.text.startswith("The articles differ"):
+        return sentence.text
+    markers = "".join(f"[{n}]" for n in sentence.citations) if sentence.citations else " [unsupported]"
+    body = sentence.text.rstrip()
+    end = ""
+    if body and body[-1] in ".!?":
+        body, end = body[:-1], body[-1]
+    return f"{body} {markers}{end}".replace("  ", " ") if sentence.citations else f"{body}{end}{markers}"
+
+
+KEYWORD_INDEX_STEP = "keyword index"  # the name `Session.ingest` gives its last step's progress
+
+
+@dataclass
+class Session:
+    """The opened pieces: store, embedding model, retriever; the LLM is loaded on first use."""
+
+    settings: Settings
+    store: Any
+    embed_model: Any
+    retriever: Any
+    vector_cache: VectorCache | None = None
+
+    def engine(self, model: str | None = None, llm: Any = None) -> Engine:
+        """An engine answering with `llm`, else with the LLM `model` names (None: the settings' model)."""
+        from assistant.runtime import llm_for, model_label
+
+        llm = llm if llm is not None else llm_for(self.settings, model)
+        return Engine(self.retriever, llm, self.embed_model, model_label(llm), self.settings.top_k,
+                      self.vector_cache)
+
+    def ingest(self, paths: list[Path], warn: Callable[[str], None], progress: Callable[[int, int, str], None],
+               prune: bool = False) -> IngestReport:
+        """Ingest `paths` into the store (`assistant.corpus.ingest.ingest_paths`), then bring the keyword index up to
+        date, so that the next question does not pay for indexing what was just ingested. `progress(done,
+        total, name)` hears of the files, then of the articles indexed (name "keyword index")."""
+        from assistant.corpus import ingest_paths
+
+        report = ingest_paths(paths, self.store, self.embed_model, self.settings.chunk_tokens, prune=prune,
+                              warn=warn, progress=progress, batch_chunks=self.settings.ingest_batch_chunks)
+        try:
+            self.index_keywords(lambda done, total: progress(done, total, KEYWORD_INDEX_STEP))
+        except sqlite3.OperationalError as exc:  # another process kept it locked: the articles are stored anyway
+            warn(f"the keyword index was not brought up to date ({exc}): the next question will do it")
+        return report
+
+    def warm_up(self) -> None:
+        """Load what the first question would otherwise wait for: the embedding model, and Chroma's vector index,
+        which Chroma reads into memory at a process's first search (0.4-0.7 s at 100,000 chunks, ~4 ms after)."""
+        self.store.nearest(self.embed_model.get_query_embedding("warm up"), 1)
+
+    def index_keywords(self, progress: Callable[[int, int], None] | None = None) -> int:
+        """Bring the keyword index up to the store's revision now (else the next question does); returns the
+        number of articles indexed."""
+        return int(self.retriever.keyword_index.sync(progress))
+
+
+def open_session(settings: Settings, llm: Any = None, loading: Loading | None = None) -> Session:
+    """Connect to the store and load the embedding model the settings name; given a local `llm` (from
+    `models.llm_for`), also load it and evaluate the start of its prompts meanwhile. `loading`: those loads,
+    started earlier by the caller (`models.start_loading`); joined here."""
+    from assistant.corpus import build_retriever, open_store
+    from assistant.runtime import embedding_model, embedding_name, start_loading
+
+    embed = embedding_model(settings)
+    # Chroma's import (about 0.5 s, Python holding the GIL) leaves the other core to the embedding's ONNX session
+    # and, for `ask`, llama.cpp: loading the weights and evaluating the system prompt.
+    with loading or start_loading(settings, llm):
+        store = open_store(settings, embedding_name(settings))
+    retriever = build_retriever(store, embed, settings.keyword_index_path, settings.top_k)
+    return Session(settings, store, embed, retriever, VectorCache(settings.vector_cache_path, embedding_name(settings)))

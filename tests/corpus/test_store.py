@@ -1,0 +1,162 @@
+"""The store: batched writes equal single writes, readers during killed writes, article texts before records."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from assistant.config import load_settings
+from assistant.corpus.ingest import Article, chunk_article, parse_article
+from assistant.corpus.store import Store, open_store
+from assistant.runtime.models import count_minilm_tokens
+from tests.corpus.helpers import ARTICLES, fill, vectors
+
+ROOT = Path(__file__).resolve().parents[2]
+HEAVY = ("torch", "transformers", "sentence_transformers", "llama_index.core", "chromadb", "onnxruntime", "llama_cpp")
+
+
+def _last_json_line(code: str, home: Path | None = None) -> Any:
+    """Run `code` in a fresh interpreter (its data under `home`, if given), which must exit 0; the last line it
+    printed, parsed as JSON."""
+    env = {**os.environ, "ASSISTANT_HOME": str(home)} if home is not None else None
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+
+def _snapshot(store: Store) -> tuple[object, object, object]:
+    chunks = store.chunks.get(include=["documents", "metadatas", "embeddings"])
+    articles = store.articles.get(include=["documents", "metadatas", "embeddings"])
+    texts = store.texts.get(include=["documents", "metadatas", "embeddings"])
+
+    def rows(result: dict) -> list[tuple]:  # type: ignore[type-arg]
+        out = []
+        for i, d, m, e in zip(result["ids"], result["documents"], result["metadatas"], result["embeddings"],
+                              strict=True):
+            meta = {k: v for k, v in (m or {}).items() if k != "ingested_at"}
+            out.append((i, d, json.dumps(meta, sort_keys=True), np.round(np.asarray(e), 6).tolist()))
+        return sorted(out)
+
+    return rows(chunks), rows(articles), rows(texts)
+
+
+def test_batched_writes_store_exactly_what_single_writes_store(isolated_home: Path) -> None:
+    settings = load_settings()
+    single = open_store(settings.model_copy(update={"collection": "single"}), "all-MiniLM-L6-v2")
+    batch = open_store(settings.model_copy(update={"collection": "batch"}), "all-MiniLM-L6-v2")
+    fill(single, batched=False)
+    fill(batch, batched=True)
+    assert single.chunk_count() > len(ARTICLES)
+    assert _snapshot(single) == _snapshot(batch)
+    # Writing the same articles again replaces their chunks, batched or not.
+    revision = batch.revision()
+    fill(batch, batched=True)
+    assert batch.revision() != revision
+    assert _snapshot(single) == _snapshot(batch)
+    assert batch.write_articles([]) is None
+
+
+def test_a_reader_sees_every_change_of_a_killed_write_without_counting_articles(isolated_home: Path) -> None:
+    """`Store.revision` is one metadata read: while article records are changed (or were, by a writer killed
+    before it moved the revision) it is None and the keyword index syncs at each search; the next ingest moves
+    it on. A replaced article (same count) is seen too, which the article count the revision used to carry
+    could not show."""
+    from assistant.corpus.retrieval import KeywordIndex
+
+    settings = load_settings()
+    store = open_store(settings, "all-MiniLM-L6-v2")
+    fill(store, batched=True)
+    index = KeywordIndex(settings.keyword_index_path, store)
+    index.sync()
+    settled = store.revision()
+    assert settled and index.sync() == 0
+    assert not [h for h in index.search("hurricane", 5)]
+
+    def killed_replacing(source: str, text: str) -> tuple[Article, list[str | None]]:
+        """A writer replaces an article, and is killed after its record is in, before the revision moves."""
+        article = parse_article(source, text)
+        chunks = chunk_article(article, count_minilm_tokens, 16)
+        revisions = []
+        for _ in store.write_steps([(article, chunks, vectors(len(chunks), 7))], {article.article_id}):
+            revisions.append(store.revision())
+            if store.articles.get(ids=[article.article_id])["metadatas"][0]["sha256"] == article.sha256:
+                break
+        return article, revisions
+
+    b, revisions = killed_replacing("/news/b.txt", "Rates rise\n\nA hurricane closed the central bank on Thursday.")
+    assert None in revisions and store.revision() is None
+    assert store.articles.count() == len(ARTICLES)  # a replacement: the count alone would not show it
+    assert index.sync() == 1
+    assert [h for h, _ in index.search("hurricane", 5)] == [c.chunk_id for c in store.get_chunks(
+        article_ids=[b.article_id])]
+    killed_replacing("/news/c.txt", "Flood in Lima\n\nThe hurricane reached Lima on Monday.")
+    assert index.sync() == 1  # still unsettled: checked again at the next search
+    assert len(index.search("hurricane", 5)) == 2
+
+    store.remove_orphan_chunks()  # what the next ingest does first: the killed writer's mark goes
+    assert store.revision() not in (None, settled)
+    assert index.sync() == 0 and index.sync() == 0  # settled again: one metadata read per search
+    assert store.remove_articles([b.article_id]) == 1
+    assert index.sync() == 0 and len(index.search("hurricane", 5)) == 1
+
+
+def test_nearest_without_count(isolated_home: Path) -> None:
+    store = open_store(load_settings(), "all-MiniLM-L6-v2")
+    probe = vectors(1, 99)[0]
+    assert store.nearest(probe, 5) == []  # empty collection
+    fill(store, batched=True)
+    total = store.chunk_count()
+    found = store.nearest(probe, total + 20)  # more than there are
+    assert len(found) == total
+    assert [score for _, score in found] == sorted((score for _, score in found), reverse=True)
+    assert len(store.nearest(probe, 2)) == 2
+
+
+def test_article_texts_are_written_before_records_and_orphans_go(isolated_home: Path) -> None:
+    """Chunks and article texts carry no Chroma document (Chroma's full-text index of them was half the cost of
+    a write); the article record still commits last, and an ingest stopped after the texts leaves nothing
+    that lists, and nothing once orphans are removed."""
+    store = open_store(load_settings(), "all-MiniLM-L6-v2")
+    items = []
+    for seed, (source, text) in enumerate(ARTICLES.items()):
+        article = parse_article(source, text)
+        chunks = chunk_article(article, count_minilm_tokens, 16)
+        items.append((article, chunks, vectors(len(chunks), seed)))
+    steps = store.write_steps(items, slice_chunks=None)
+    while not store.texts.count():  # up to the step that writes the texts
+        next(steps)
+    written = store.chunk_count()
+    assert store.list_articles() == [] and written > 0
+    assert store.remove_orphan_chunks() == written
+    assert store.chunk_count() == 0 and store.texts.count() == 0
+    store.write_articles(items)
+    assert store.chunks.get(include=["documents"])["documents"] == [None] * store.chunk_count()
+    assert store.articles.get(include=["documents"])["documents"] == [None] * len(items)
+    for article, chunks, _ in items:
+        assert store.article_text(article.article_id) == article.text
+        assert [c.text for c in store.get_chunks(article_ids=[article.article_id])] == [
+            chunk.text(article.text) for chunk in chunks]
+    assert store.remove_articles([items[0][0].article_id]) == 1
+    assert store.article_text(items[0][0].article_id) is None
+    assert store.texts.count() == len(items) - 1
+
+
+@pytest.mark.slow
+def test_stock_llamaindex_reads_batched_chunks(isolated_home: Path) -> None:
+    """Chunks written in batches stay readable by LlamaIndex's own ChromaVectorStore."""
+    from llama_index.core.vector_stores.types import VectorStoreQuery
+
+    store = open_store(load_settings(), "all-MiniLM-L6-v2")
+    fill(store, batched=True)
+    result = store.vector_store().query(VectorStoreQuery(query_embedding=vectors(1, 0)[0], similarity_top_k=2))
+    assert len(result.nodes) == 2
+    assert all(node.get_content() for node in result.nodes)

@@ -1,0 +1,38 @@
+"""The baseline: LlamaIndex's CitationQueryEngine on our retriever and local model."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+HEAVY = ("torch", "transformers", "sentence_transformers", "llama_index.core", "chromadb", "onnxruntime", "llama_cpp")
+
+
+def _last_json_line(code: str, home: Path | None = None) -> Any:
+    """Run `code` in a fresh interpreter (its data under `home`, if given), which must exit 0; the last line it
+    printed, parsed as JSON."""
+    env = {**os.environ, "ASSISTANT_HOME": str(home)} if home is not None else None
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+
+@pytest.mark.slow
+def test_the_baseline_runs_llamaindex_on_our_retriever_and_local_model(seeded_session) -> None:  # type: ignore[no-untyped-def]
+    """The adapters let LlamaIndex's CitationQueryEngine use the hybrid retriever and the GGUF model."""
+    from assistant.evals.baseline import Baseline
+    from assistant.runtime.models import LlamaCppLLM, smollm2_path
+
+    llm = LlamaCppLLM(model_path=str(smollm2_path()), model_label="smollm2", max_tokens=24)
+    answer = Baseline(seeded_session.retriever, llm).ask("How many guards were injured?")
+    assert answer.error is None and answer.answer
+    assert any(source.endswith("004_080663b71aaf09f0.txt") for source in answer.retrieved)
