@@ -274,7 +274,7 @@ def sources(
     if not articles:
         warn("No articles stored yet: run `assistant ingest FOLDER`.")
     for a in articles:
-        print(printable(f"{Path(a.source).name}\t{a.chunks} chunks\t{a.title}"))
+        print(printable(f"{Path(a.source).name}\t{a.chunks} chunk{'' if a.chunks == 1 else 's'}\t{a.title}"))
 
 
 @app.command()
@@ -321,7 +321,15 @@ def main() -> None:
     atexit.unregister(gc.freeze)
     atexit.register(gc.freeze)
     try:
-        app()
+        code = app(args=sys.argv[1:] or ["--help"], prog_name="assistant", standalone_mode=False)
+        if isinstance(code, int) and code:  # `typer.Exit(code)` is returned, not raised, in this mode
+            sys.exit(code)
+    except typer.TyperException as exc:  # a usage mistake: one line with a hint, as every other error
+        warn(f"error: {usage_message(exc)}")
+        sys.exit(1)
+    except typer.Abort:  # Ctrl-C or end of input while a command read its arguments
+        warn("interrupted")
+        sys.exit(130)
     except UserError as exc:
         warn(f"error: {exc}")
         sys.exit(exc.exit_code)
@@ -344,6 +352,16 @@ def main() -> None:
         message = str(translated) if isinstance(translated, UserError) else f"unexpected {type(exc).__name__}: {exc}"
         warn(f"error: {message.splitlines()[0] if message else type(exc).__name__}")
         sys.exit(1)
+
+
+def usage_message(exc: typer.TyperException) -> str:
+    """Typer's (click's) message for a usage mistake as one line: `missing argument 'question' (try `assistant
+    ask --help`)`, instead of its usage box and exit code 2."""
+    message = " ".join(exc.format_message().split()).rstrip(".")
+    message = message[:1].lower() + message[1:]
+    ctx = getattr(exc, "ctx", None)  # usage errors carry the command they are about
+    command = ctx.command_path if ctx is not None else "assistant"
+    return f"{message} (try `{command} --help`)"
 
 
 def store_error(exc: BaseException) -> UserError | None:
