@@ -295,14 +295,14 @@ def chat(
     chroma_url: ChromaUrl = None,
 ) -> None:
     """Open the terminal chat over the stored articles."""
-    from assistant.chat.app import run_chat
+    from assistant.chat import run_chat
 
     run_chat(_settings(chroma_url=chroma_url, model=model, lenient=lenient or None))
 
 
 def _register_eval() -> None:
     try:
-        from assistant.evals.cli import eval_command
+        from assistant.evals import eval_command
     except ImportError:  # the eval harness is optional at import time
         return
     app.command("eval")(eval_command)
