@@ -1,5 +1,5 @@
 """The corpus: articles on disk become sentences and chunks (`ingest`), stored with their vectors in Chroma
-(`store`), and found again by hybrid dense + keyword search (`retrieval`)."""
+(`store`), and found again by hybrid dense + keyword search (`retrieval`, `keyword_index`)."""
 
 from assistant.corpus.ingest import (
     Article,
@@ -11,7 +11,8 @@ from assistant.corpus.ingest import (
     ingest_paths,
     read_article,
 )
-from assistant.corpus.retrieval import HybridRetriever, KeywordIndex, build_retriever
+from assistant.corpus.keyword_index import KeywordIndex
+from assistant.corpus.retrieval import HybridRetriever, build_retriever
 from assistant.corpus.store import Store, StoredArticle, StoredChunk, open_store
 
 __all__ = [

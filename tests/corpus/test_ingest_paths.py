@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -14,22 +10,8 @@ import pytest
 from assistant.config import load_settings
 from assistant.corpus.ingest import chunk_article, parse_article
 from assistant.corpus.store import open_store
-from assistant.runtime.models import count_minilm_tokens
+from assistant.runtime import count_minilm_tokens
 from tests.corpus.helpers import fill, vectors
-
-ROOT = Path(__file__).resolve().parents[2]
-HEAVY = ("torch", "transformers", "sentence_transformers", "llama_index.core", "chromadb", "onnxruntime", "llama_cpp")
-
-
-def _last_json_line(code: str, home: Path | None = None) -> Any:
-    """Run `code` in a fresh interpreter (its data under `home`, if given), which must exit 0; the last line it
-    printed, parsed as JSON."""
-    env = {**os.environ, "ASSISTANT_HOME": str(home)} if home is not None else None
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env,
-                          timeout=300)
-    assert done.returncode == 0, done.stderr[-2000:]
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
 
 
 def test_orphan_chunks_are_found_by_their_ids_and_other_ids_by_their_metadata(isolated_home: Path) -> None:
@@ -107,7 +89,7 @@ def test_an_ingest_whose_keyword_index_is_locked_still_succeeds(isolated_home: P
     import sqlite3
 
     from assistant.answer.engine import open_session
-    from assistant.corpus.retrieval import KeywordIndex
+    from assistant.corpus.keyword_index import KeywordIndex
     from tests.conftest import SEEDS
 
     monkeypatch.setattr(KeywordIndex, "LOCK_WAIT_SECONDS", 0.2)

@@ -11,13 +11,14 @@ import numpy as np
 import pytest
 
 from assistant.config import load_settings
-from assistant.corpus import retrieval
+from assistant.corpus import keyword_index
 from assistant.corpus.ingest import article_id_for, chunk_article, parse_article
-from assistant.corpus.retrieval import _POSTING, KeywordIndex, _Tokenizer
+from assistant.corpus.keyword_index import _POSTING, KeywordIndex, _Tokenizer
 from assistant.corpus.store import Store, open_store
 from assistant.runtime import count_minilm_tokens
 from assistant.text import STOPWORDS, words
 from tests.conftest import SEEDS
+from tests.corpus.helpers import fill
 
 # Beyond ASCII: diacritics (precomposed and combining), curly quotes and dashes, other scripts, symbols, digits in
 # other scripts, a soft hyphen, a zero-width space, letters whose lower case is ASCII (Kelvin sign, dotted I).
@@ -154,7 +155,7 @@ def test_segments_merge_as_they_pile_up_and_search_is_unchanged(isolated_home: P
                                                                monkeypatch: pytest.MonkeyPatch) -> None:
     """One segment per sync batch; `MERGE_FANOUT` segments of a size class become one, so a term's postings stay a
     few blobs; the scores stay FTS5's."""
-    monkeypatch.setattr(retrieval, "MERGE_FANOUT", 2)
+    monkeypatch.setattr(keyword_index, "MERGE_FANOUT", 2)
     articles = _seed_articles()
     store = open_store(load_settings(), "all-MiniLM-L6-v2")
     index = KeywordIndex(load_settings().keyword_index_path, store)
@@ -170,7 +171,8 @@ def test_segments_merge_as_they_pile_up_and_search_is_unchanged(isolated_home: P
 
 def test_an_fts5_index_of_the_previous_version_is_built_again(isolated_home: Path) -> None:
     """A keyword index written by the previous version (schema 2: an FTS5 table of texts, records beside it) is
-    dropped and rebuilt on open, and then searches as FTS5 did."""
+    dropped and rebuilt on open (its revision matched the store's: without the schema mark it would never be
+    filled), and then searches as FTS5 did. A current file is opened without a write."""
     store = _store_with(_seed_articles())
     folder = load_settings().keyword_index_path
     index = KeywordIndex(folder, store)
@@ -189,6 +191,20 @@ def test_an_fts5_index_of_the_previous_version_is_built_again(isolated_home: Pat
     db.execute("INSERT INTO meta VALUES ('revision', ?)", (store.revision(),))
     db.close()
     index = KeywordIndex(folder, store)
-    assert index.db.execute("SELECT value FROM meta WHERE key='schema'").fetchone() == (retrieval.SCHEMA,)
+    assert index.db.execute("SELECT value FROM meta WHERE key='schema'").fetchone() == (keyword_index.SCHEMA,)
     assert index.search("guards", 3) == [] and index.sync() == 6
     _assert_same_as_fts5(index, store)
+    index.close()
+    index = KeywordIndex(folder, store)  # current: opened without writing (nor a write lock)
+    assert index.db.total_changes == 0 and index.sync() == 0
+
+
+def test_sync_reports_the_articles_it_indexes(isolated_home: Path) -> None:
+    settings = load_settings()
+    store = open_store(settings, "all-MiniLM-L6-v2")
+    fill(store, batched=True)
+    index = KeywordIndex(settings.keyword_index_path, store)
+    heard: list[tuple[int, int]] = []
+    assert index.sync(lambda done, total: heard.append((done, total))) == 3
+    assert heard == [(0, 3), (3, 3)]
+    assert index.sync(lambda done, total: heard.append((done, total))) == 0 and len(heard) == 2  # nothing to do

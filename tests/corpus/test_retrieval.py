@@ -1,13 +1,10 @@
-"""Hybrid retrieval: dense ranking, records read from the keyword index, and keeping the index in sync."""
+"""Hybrid retrieval: dense ranking fused with the keyword index's, records read from the index, which ingest keeps in
+sync."""
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pytest
@@ -15,22 +12,8 @@ import pytest
 from assistant.config import load_settings
 from assistant.corpus.ingest import chunk_article, parse_article
 from assistant.corpus.store import open_store
-from assistant.runtime.models import count_minilm_tokens
-from tests.corpus.helpers import ARTICLES, fill, vectors
-
-ROOT = Path(__file__).resolve().parents[2]
-HEAVY = ("torch", "transformers", "sentence_transformers", "llama_index.core", "chromadb", "onnxruntime", "llama_cpp")
-
-
-def _last_json_line(code: str, home: Path | None = None) -> Any:
-    """Run `code` in a fresh interpreter (its data under `home`, if given), which must exit 0; the last line it
-    printed, parsed as JSON."""
-    env = {**os.environ, "ASSISTANT_HOME": str(home)} if home is not None else None
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env,
-                          timeout=300)
-    assert done.returncode == 0, done.stderr[-2000:]
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
+from assistant.runtime import count_minilm_tokens
+from tests.corpus.helpers import ARTICLES, vectors
 
 
 def test_dense_search_ranks_ids_by_cosine_and_retrieval_reads_the_chosen_records_from_the_keyword_index(
@@ -82,49 +65,12 @@ def test_dense_search_ranks_ids_by_cosine_and_retrieval_reads_the_chosen_records
     assert reads == [[found[1].chunk_id]] and again == found
 
 
-def test_a_keyword_index_of_the_earlier_schema_is_built_again(isolated_home: Path) -> None:
-    """An index file written before the records were kept in it (no schema mark) is dropped and rebuilt on open:
-    its revision matched the store's, so without the mark the empty records would never be filled. A current
-    file is opened without a write."""
-    from assistant.corpus.retrieval import SCHEMA, KeywordIndex
-
-    settings = load_settings()
-    store = open_store(settings, "all-MiniLM-L6-v2")
-    fill(store, batched=True)
-    index = KeywordIndex(settings.keyword_index_path, store)
-    index.sync()
-    ids = [c.chunk_id for c in store.get_chunks()]
-    index.db.executescript("DROP TABLE records; DELETE FROM meta WHERE key='schema';")  # as schema 1 left it
-    index.close()
-    index = KeywordIndex(settings.keyword_index_path, store)
-    assert index.db.execute("SELECT value FROM meta WHERE key='schema'").fetchone() == (SCHEMA,)
-    assert index.chunks(ids) == [] and index.sync() > 0
-    assert index.chunks(ids) == store.get_chunks(chunk_ids=ids) and index.sync() == 0
-    index.close()
-    index = KeywordIndex(settings.keyword_index_path, store)  # current: opened without writing (nor a write lock)
-    assert index.db.total_changes == 0 and index.sync() == 0
-    assert [h for h, _ in index.search("guards", 5)] == [c.chunk_id for c in store.get_chunks() if "guards" in c.text]
-
-
-def test_keyword_index_sync_reports_the_articles_it_indexes(isolated_home: Path) -> None:
-    from assistant.corpus.retrieval import KeywordIndex
-
-    settings = load_settings()
-    store = open_store(settings, "all-MiniLM-L6-v2")
-    fill(store, batched=True)
-    index = KeywordIndex(settings.keyword_index_path, store)
-    heard: list[tuple[int, int]] = []
-    assert index.sync(lambda done, total: heard.append((done, total))) == 3
-    assert heard == [(0, 3), (3, 3)]
-    assert index.sync(lambda done, total: heard.append((done, total))) == 0 and len(heard) == 2  # nothing to do
-
-
 def test_ingest_leaves_the_keyword_index_up_to_date_and_ask_says_when_it_must_index(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """`ingest` indexes its articles for keyword search itself, so the next question pays nothing for it; an `ask`
     that must index many (here: the index file lost) says so on stderr, and its JSON on stdout stays clean."""
     from assistant.cli import INDEXING_NOTICE_ARTICLES
-    from assistant.corpus.retrieval import KeywordIndex
+    from assistant.corpus.keyword_index import KeywordIndex
     from tests.cli_helpers import QUESTION, run_cli
     from tests.conftest import SEEDS
 

@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pytest
@@ -15,22 +11,8 @@ import pytest
 from assistant.config import load_settings
 from assistant.corpus.ingest import Article, chunk_article, parse_article
 from assistant.corpus.store import Store, open_store
-from assistant.runtime.models import count_minilm_tokens
+from assistant.runtime import count_minilm_tokens
 from tests.corpus.helpers import ARTICLES, fill, vectors
-
-ROOT = Path(__file__).resolve().parents[2]
-HEAVY = ("torch", "transformers", "sentence_transformers", "llama_index.core", "chromadb", "onnxruntime", "llama_cpp")
-
-
-def _last_json_line(code: str, home: Path | None = None) -> Any:
-    """Run `code` in a fresh interpreter (its data under `home`, if given), which must exit 0; the last line it
-    printed, parsed as JSON."""
-    env = {**os.environ, "ASSISTANT_HOME": str(home)} if home is not None else None
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env,
-                          timeout=300)
-    assert done.returncode == 0, done.stderr[-2000:]
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
 
 
 def _snapshot(store: Store) -> tuple[object, object, object]:
@@ -70,7 +52,7 @@ def test_a_reader_sees_every_change_of_a_killed_write_without_counting_articles(
     before it moved the revision) it is None and the keyword index syncs at each search; the next ingest moves
     it on. A replaced article (same count) is seen too, which the article count the revision used to carry
     could not show."""
-    from assistant.corpus.retrieval import KeywordIndex
+    from assistant.corpus.keyword_index import KeywordIndex
 
     settings = load_settings()
     store = open_store(settings, "all-MiniLM-L6-v2")

@@ -15,16 +15,16 @@ import signal
 import sqlite3
 import subprocess
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 
-from assistant.corpus.retrieval import _POSTING
+from assistant.corpus.keyword_index import _POSTING
 from tests.cli_helpers import stop, warm_home
 from tests.conftest import SEEDS, free_port
+from tests.integration.servers import CHROMA_READY, chroma_command, start_server
 
 pytestmark = pytest.mark.slow
 
@@ -324,27 +324,12 @@ def test_ask_while_an_ingest_is_running(tmp_path: Path, tmp_path_factory: pytest
 
 # A Chroma server that goes away ---------------------------------------------------------------------------
 
-def _heartbeat(port: int) -> bool:
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    try:
-        with opener.open(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=2):
-            return True
-    except OSError:
-        return False
-
-
 def _start_chroma(data: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
-    with log.open("ab") as out:
-        process = subprocess.Popen([str(CHROMA), "run", "--path", str(data), "--host", "127.0.0.1", "--port",
-                                    str(port)], stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                   env={**os.environ, "ANONYMIZED_TELEMETRY": "False"})
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and process.poll() is None:
-        if _heartbeat(port):
-            return process
-        time.sleep(0.25)
-    stop(process)
-    pytest.fail(f"chroma did not start:\n{log.read_text(errors='replace')[-2000:]}")
+    """`chroma run` on this port (the same one again after a restart), once it answers."""
+    started = start_server(chroma_command(data, port), f"http://127.0.0.1:{port}{CHROMA_READY}", log)
+    if started is None:
+        pytest.fail(f"chroma did not start:\n{log.read_text(errors='replace')[-2000:]}")
+    return started[0]
 
 
 def test_a_chroma_server_restarted_during_a_session(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory,
