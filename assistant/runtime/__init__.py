@@ -2,25 +2,19 @@
 or an OpenAI-compatible server), and the caches and start-up measures that keep a cold `ask` short."""
 
 from assistant.runtime.chroma_import import LOCAL_CLIENT, SERVER_CLIENT, import_chromadb
-from assistant.runtime.models import (
+from assistant.runtime.embedding import (
     Embedding,
-    LlamaCppLLM,
-    Loading,
     MiniLMEmbedding,
-    chat_messages,
     count_minilm_tokens,
     embedding_model,
     embedding_name,
-    llm_for,
     minilm_path,
     minilm_tokenizer,
-    model_label,
-    smollm2_path,
-    start_loading,
-    translate_llm_error,
-    warm_up,
 )
+from assistant.runtime.llm import LlamaCppLLM, chat_messages, llm_for, model_label, smollm2_path
+from assistant.runtime.loading import Loading, start_loading, warm_up
 from assistant.runtime.onnx_embedding import export_onnx, load_onnx_minilm, onnx_cache_dir, onnx_model_file
+from assistant.runtime.openai_api import translate_llm_error
 from assistant.runtime.vector_cache import VectorCache
 
 __all__ = [

@@ -170,12 +170,12 @@ def test_ask_shows_escapes_and_markup_literally(hostile_store: tuple[Any, Path],
                                                 capsys: pytest.CaptureFixture[str]) -> None:
     """The verified quote carries ESC sequences and rich markup: printed as text, never obeyed."""
     import assistant.answer.engine
-    import assistant.runtime.models
+    import assistant.runtime
 
     session, _hostile = hostile_store
     scripted = ScriptedLLM(["The group said its statement was posted on a messaging channel on Monday."])
-    monkeypatch.setattr(assistant.runtime.models, "start_loading",
-                        lambda settings, llm=None: assistant.runtime.models.Loading())
+    monkeypatch.setattr(assistant.runtime, "start_loading",  # where `ask` looks it up
+                        lambda settings, llm=None: assistant.runtime.Loading())
     monkeypatch.setattr(assistant.answer.engine, "open_session", lambda settings, llm=None, loading=None: session)
     monkeypatch.setattr(type(session), "engine", lambda self, model=None, llm=None: engine_with(session, scripted))
     code, out, err = run_main(["ask", "When was the group's statement posted on a messaging channel?"],

@@ -30,7 +30,7 @@ def _last_json_line(code: str, home: Path | None = None) -> Any:
 def test_the_baseline_runs_llamaindex_on_our_retriever_and_local_model(seeded_session) -> None:  # type: ignore[no-untyped-def]
     """The adapters let LlamaIndex's CitationQueryEngine use the hybrid retriever and the GGUF model."""
     from assistant.evals.baseline import Baseline
-    from assistant.runtime.models import LlamaCppLLM, smollm2_path
+    from assistant.runtime import LlamaCppLLM, smollm2_path
 
     llm = LlamaCppLLM(model_path=str(smollm2_path()), model_label="smollm2", max_tokens=24)
     answer = Baseline(seeded_session.retriever, llm).ask("How many guards were injured?")

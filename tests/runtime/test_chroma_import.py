@@ -122,7 +122,7 @@ def test_modules_chromadb_imports_for_unused_paths_load_at_their_first_use(tmp_p
         "stand_ins = [n for n, m in sys.modules.items() if getattr(m, '_assistant_stand_in', False)]\n"
         "after_import = loaded()\n"
         "from assistant.corpus.ingest import chunk_article, parse_article\n"
-        "from assistant.runtime.models import count_minilm_tokens\n"
+        "from assistant.runtime.embedding import count_minilm_tokens\n"
         "store = open_store(load_settings(), 'all-MiniLM-L6-v2')\n"
         "article = parse_article('/news/a.txt', 'Fire in Oslo\\n\\nA warehouse burned on Friday. Nobody was hurt.')\n"
         "chunks = chunk_article(article, count_minilm_tokens, 16)\n"

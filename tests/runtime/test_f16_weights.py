@@ -11,7 +11,7 @@ import pytest
 
 from assistant.config import load_settings
 from assistant.runtime.f16_weights import f16_file, write_f16_copy
-from assistant.runtime.models import Message, llm_for, smollm2_path
+from assistant.runtime.llm import Message, llm_for, smollm2_path
 
 pytestmark = pytest.mark.slow
 

