@@ -6,10 +6,7 @@ The server runs for this module only with its data in a temporary folder; the CL
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,19 +16,16 @@ import pytest
 from tests.cli_helpers import (
     QUESTION,
     assert_verified_guards_answer,
-    get_json,
     one_json_object,
     run_cli,
-    stop,
     warm_home,
 )
 from tests.conftest import SEEDS, free_port
+from tests.integration.servers import CHROMA_READY, chroma_command, loopback_server
 
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMA = ROOT / ".venv" / "bin" / "chroma"
-START_TIMEOUT = 60.0
 SEED_FILES = sorted(str(p.resolve()) for p in SEEDS.iterdir() if p.suffix == ".txt")
 
 
@@ -39,35 +33,8 @@ SEED_FILES = sorted(str(p.resolve()) for p in SEEDS.iterdir() if p.suffix == ".t
 def chroma_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """http://127.0.0.1:PORT of a `chroma run` with its data in a temporary folder, stopped at the end."""
     data = tmp_path_factory.mktemp("chroma-server")
-    last_error = ""
-    for attempt in range(3):  # another process may take the free port before the server binds it
-        port = free_port()
-        log = data / f"server-{attempt}.log"
-        with log.open("wb") as out:
-            process = subprocess.Popen(
-                [str(CHROMA), "run", "--path", str(data / "db"), "--host", "127.0.0.1", "--port", str(port)],
-                stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
-            )
-        try:
-            deadline = time.monotonic() + START_TIMEOUT
-            beating = False
-            while time.monotonic() < deadline and process.poll() is None:
-                try:
-                    get_json(f"http://127.0.0.1:{port}/api/v2/heartbeat")
-                    beating = True
-                    break
-                except OSError:
-                    time.sleep(0.25)
-            if not beating:
-                last_error = log.read_text(errors="replace")[-2000:]
-                stop(process)
-                continue
-            yield f"http://127.0.0.1:{port}"
-            return
-        finally:
-            stop(process)
-    pytest.fail(f"the Chroma server did not start within {START_TIMEOUT:.0f} s:\n{last_error}")
+    with loopback_server(lambda port: chroma_command(data / "db", port), CHROMA_READY, data) as (port, _):
+        yield f"http://127.0.0.1:{port}"
 
 
 @pytest.fixture(scope="module")

@@ -6,11 +6,8 @@ The server runs on 127.0.0.1 for this module only; the CLI runs as a subprocess 
 from __future__ import annotations
 
 import json
-import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -18,13 +15,11 @@ from tests.cli_helpers import (
     QUESTION,
     assert_verified_guards_answer,
     clone_home,
-    get_json,
     one_json_object,
     run_cli,
-    stop,
     warm_home,
 )
-from tests.conftest import free_port
+from tests.integration.servers import loopback_server
 
 pytestmark = pytest.mark.slow
 
@@ -32,7 +27,6 @@ ROOT = Path(__file__).resolve().parents[2]
 PYTHON = ROOT / ".venv" / "bin" / "python"
 FAKE_KEY = "sk-test-SECRET-123"
 MODEL_ALIAS = "smollm2-remote"
-START_TIMEOUT = 60.0
 
 
 @pytest.fixture(scope="module")
@@ -40,37 +34,12 @@ def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str
     """(base URL, model id) of a llama-cpp-python server with SmolLM2 on a free port, stopped at the end."""
     from assistant.runtime import smollm2_path
 
-    gguf = smollm2_path()
-    log_dir = tmp_path_factory.mktemp("llama-server")
-    last_error = ""
-    for attempt in range(3):  # another process may take the free port before the server binds it
-        port = free_port()
-        log = log_dir / f"server-{attempt}.log"
-        with log.open("wb") as out:
-            process = subprocess.Popen(
-                [str(PYTHON), "-m", "llama_cpp.server", "--model", str(gguf), "--model_alias", MODEL_ALIAS,
-                 "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "2048"],
-                stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            )
-        try:
-            deadline = time.monotonic() + START_TIMEOUT
-            models: Any = None
-            while time.monotonic() < deadline and process.poll() is None:
-                try:
-                    models = get_json(f"http://127.0.0.1:{port}/v1/models")
-                    break
-                except OSError:
-                    time.sleep(0.25)
-            if models is None:
-                last_error = log.read_text(errors="replace")[-2000:]
-                stop(process)
-                continue
-            model_id = str(models["data"][0]["id"])
-            yield f"http://127.0.0.1:{port}/v1", model_id
-            return
-        finally:
-            stop(process)
-    pytest.fail(f"the llama.cpp server did not start within {START_TIMEOUT:.0f} s:\n{last_error}")
+    def command(port: int) -> list[str]:
+        return [str(PYTHON), "-m", "llama_cpp.server", "--model", str(smollm2_path()), "--model_alias", MODEL_ALIAS,
+                "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "2048"]
+
+    with loopback_server(command, "/v1/models", tmp_path_factory.mktemp("llama-server")) as (port, models):
+        yield f"http://127.0.0.1:{port}/v1", str(models["data"][0]["id"])
 
 
 @pytest.fixture(scope="module")
