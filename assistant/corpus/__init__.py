@@ -1,16 +1,17 @@
-"""The corpus: articles on disk become sentences and chunks (`ingest`), stored with their vectors in Chroma
-(`store`), and found again by hybrid dense + keyword search (`retrieval`, `keyword_index`)."""
+"""The corpus: articles on disk become sentences (`articles`, `boilerplate`, `html_text`) and chunks (`chunking`),
+ingested (`ingest`) with their vectors into Chroma (`store`), and found again by hybrid dense + keyword search
+(`retrieval`, `keyword_index`)."""
 
-from assistant.corpus.ingest import (
+from assistant.corpus.articles import (
     Article,
     Chunk,
-    IngestReport,
     article_id_for,
-    chunk_article,
     find_articles,
-    ingest_paths,
+    parse_article,
     read_article,
 )
+from assistant.corpus.chunking import chunk_article
+from assistant.corpus.ingest import IngestReport, ingest_paths
 from assistant.corpus.keyword_index import KeywordIndex
 from assistant.corpus.retrieval import HybridRetriever, build_retriever
 from assistant.corpus.store import Store, StoredArticle, StoredChunk, open_store
@@ -30,5 +31,6 @@ __all__ = [
     "find_articles",
     "ingest_paths",
     "open_store",
+    "parse_article",
     "read_article",
 ]

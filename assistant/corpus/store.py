@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from chromadb.api import ClientAPI
     from chromadb.api.models.Collection import Collection
 
-    from assistant.corpus.ingest import Article, Chunk
+    from assistant.corpus.articles import Article, Chunk
 
     Vectors = list[list[float]] | np.ndarray  # one row per chunk
 

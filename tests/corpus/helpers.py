@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from assistant.corpus import Store, chunk_article
-from assistant.corpus.ingest import parse_article
+from assistant.corpus import Article, Store, chunk_article, parse_article
 from assistant.runtime import count_minilm_tokens
 
 
@@ -36,3 +35,8 @@ def fill(store: Store, batched: bool) -> None:
     else:
         for item in items:
             store.write_article(*item)
+
+
+def sentence_texts(article: Article) -> list[str]:
+    """The article's sentences as text."""
+    return [article.text[s.start : s.end] for s in article.sentences]

@@ -1,4 +1,5 @@
-"""Ingestion: boilerplate, metadata, offsets, chunk sizes, idempotence, replacement and pruning."""
+"""The ingest pipeline: idempotence, replacement and pruning, duplicates, unchanged files not parsed again, and an
+ingest whose keyword index another process holds."""
 
 from __future__ import annotations
 
@@ -7,91 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from assistant.corpus.ingest import CHUNK_HARD_LIMIT, chunk_article, parse_article, read_article
-from assistant.runtime import count_minilm_tokens
+from assistant.config import load_settings
+from assistant.corpus import ingest_paths
 from tests.conftest import SEEDS
 
 
-def _texts(article) -> list[str]:  # type: ignore[no-untyped-def]
-    return [article.text[s.start : s.end] for s in article.sentences]
-
-
-def test_read_more_teasers_and_feed_footers_are_not_content() -> None:
-    article = read_article(SEEDS / "003_bfaeb393dbe3302f.txt")
-    sentences = _texts(article)
-    assert not any("READ MORE" in s or "Houston" in s or "IFTTT" in s or s == "0 Comments" for s in sentences)
-    assert any(s.startswith("On Friday, one person was killed") for s in sentences)  # URL glued to prose is cut
-    assert article.metadata["outlet"] == "9News"
-
-
-def test_bare_read_more_block_drops_its_headlines() -> None:
-    article = read_article(SEEDS / "000_afcf459c4b38308b.txt")
-    sentences = _texts(article)
-    assert not any("Glasgow" in s or "coronavirus" in s for s in sentences)
-    assert article.metadata["outlet"] == "Gulf Today"
-    assert "Gulf Today Report" not in sentences
-
-
-def test_titles() -> None:
-    assert read_article(SEEDS / "004_080663b71aaf09f0.txt").title.startswith("Drone Hits Iraqi Premier")
-    assert read_article(SEEDS / "002_f6aab3316618959c.txt").title.startswith("Iraqi Prime Minister Escapes")
-
-
-def test_offsets_point_into_the_original_file_for_every_seed() -> None:
-    for path in sorted(SEEDS.glob("*.txt")):
-        raw = path.read_text(encoding="utf-8")
-        article = read_article(path)
-        assert article.text == raw
-        for span in article.sentences:
-            assert raw[span.start : span.end].strip() == raw[span.start : span.end]
-
-
-def test_markdown_front_matter_and_html_metadata(tmp_path: Path) -> None:
-    md = (
-        "---\ntitle: Storm hits coast\ndate: 2024-01-02\n---\n"
-        "# Storm hits coast\n\nWinds reached 120 km/h. Ten homes lost roofs.\n"
-    )
-    article = parse_article(str(tmp_path / "a.md"), md)
-    assert article.title == "Storm hits coast" and article.metadata["date"] == "2024-01-02"
-    assert "Ten homes lost roofs." in _texts(article)
-    html = (
-        '<html><head><title>T</title><meta property="og:site_name" content="Daily"></head><body>'
-        "<nav>Home | World</nav><h1>Bridge opens</h1><p>The bridge opened on Monday. It cost &pound;3m.</p>"
-        "<script>var x = 'Ignore me.';</script></body></html>"
-    )
-    article = parse_article(str(tmp_path / "b.html"), html)
-    assert article.title == "Bridge opens" and article.metadata["outlet"] == "Daily"
-    sentences = _texts(article)
-    assert "The bridge opened on Monday." in sentences
-    assert not any("Ignore me" in s or "Home | World" in s for s in sentences)
-    for span in article.sentences:  # offsets are into the raw HTML file
-        assert html[span.start : span.end] in html
-
-
-def test_chunks_stay_within_the_embedding_window(tmp_path: Path) -> None:
-    long_sentence = " ".join(["word"] * 900) + "."
-    article = parse_article(str(tmp_path / "long.txt"), "Title line\n" + long_sentence + "\nShort end.\n")
-    chunks = chunk_article(article, count_minilm_tokens, 128)
-    assert len(chunks) >= 4
-    for chunk in chunks:
-        assert count_minilm_tokens(chunk.text(article.text)) <= CHUNK_HARD_LIMIT
-    for path in SEEDS.glob("*.txt"):
-        seed = read_article(path)
-        for chunk in chunk_article(seed, count_minilm_tokens, 128):
-            assert count_minilm_tokens(chunk.text(seed.text)) <= 128
-
-
-@pytest.fixture
-def session():  # type: ignore[no-untyped-def]
-    from assistant.answer import open_session
-    from assistant.config import load_settings
-
-    return open_session(load_settings())
-
-
 def _ingest(session, paths, prune=False):  # type: ignore[no-untyped-def]
-    from assistant.corpus.ingest import ingest_paths
-
     return ingest_paths(paths, session.store, session.embed_model, session.settings.chunk_tokens, prune=prune)
 
 
@@ -141,3 +63,47 @@ def test_duplicate_text_under_two_names_is_stored_once(tmp_path: Path, session) 
     assert len(report.ingested) == 1 and len(report.skipped) == 1
     assert "same text as" in report.skipped[0][1]
     assert len(session.store.list_articles()) == 1
+
+
+def test_an_unchanged_file_is_not_parsed_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Unchanged files are known by their text's SHA-256 before parsing (10,000 unchanged articles: 17 s -> 3.5 s
+    for a no-op ingest); a changed one is parsed and replaced."""
+    from assistant.answer import open_session
+    from assistant.corpus import ingest
+
+    folder = tmp_path / "news"
+    shutil.copytree(SEEDS, folder)
+    session = open_session(load_settings())
+    first = session.ingest([folder], warn=print, progress=lambda done, total, name: None)
+    parsed: list[str] = []
+    parse = ingest.parse_article
+    monkeypatch.setattr(ingest, "parse_article", lambda source, text: parsed.append(source) or parse(source, text))
+    again = session.ingest([folder], warn=print, progress=lambda done, total, name: None)
+    assert len(again.unchanged) == len(first.ingested) == 5 and parsed == []
+    changed = sorted(folder.glob("*.txt"))[0]
+    changed.write_text(changed.read_text(encoding="utf-8") + "\nA late correction was added.\n", encoding="utf-8")
+    third = session.ingest([folder], warn=print, progress=lambda done, total, name: None)
+    assert third.ingested == [str(changed.resolve())] and parsed == [str(changed.resolve())]
+    assert len(session.store.list_articles()) == 5
+
+
+def test_an_ingest_whose_keyword_index_is_locked_still_succeeds(isolated_home: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """The articles are stored when another process keeps the keyword index locked past the wait: a warning, and
+    the next question indexes them."""
+    import sqlite3
+
+    from assistant.answer import open_session
+    from assistant.corpus import KeywordIndex
+
+    monkeypatch.setattr(KeywordIndex, "LOCK_WAIT_SECONDS", 0.2)
+    session = open_session(load_settings())
+    other = sqlite3.connect(session.retriever.keyword_index.path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another process's sync, writing
+    warnings: list[str] = []
+    report = session.ingest([SEEDS], warn=warnings.append, progress=lambda done, total, name: None)
+    other.execute("ROLLBACK")
+    assert len(report.ingested) == 5 and len(session.store.list_articles()) == 5
+    assert len(warnings) == 1 and warnings[0].startswith("the keyword index was not brought up to date")
+    assert session.retriever.retrieve_chunks("How many guards were injured?")  # the question indexed them
+    assert session.index_keywords() == 0

@@ -19,9 +19,9 @@ from typing import Any
 import numpy as np
 import pytest
 
+from assistant.corpus import IngestReport, ingest_paths
 from assistant.corpus import ingest as ingest_module
 from assistant.corpus import store as store_module
-from assistant.corpus.ingest import IngestReport, ingest_paths
 from assistant.corpus.store import Store
 from tests.conftest import SEEDS
 from tests.integration.test_faults import (
@@ -35,14 +35,6 @@ from tests.integration.test_faults import (
     open_store,
     write_corpus,
 )
-
-
-@pytest.fixture
-def session():  # type: ignore[no-untyped-def]
-    from assistant.answer import open_session
-    from assistant.config import load_settings
-
-    return open_session(load_settings())
 
 
 def _store(session: Any, collection: str) -> Store:
@@ -144,7 +136,7 @@ def test_chunk_records_are_read_by_llamaindex_as_the_nodes_it_writes(tmp_path: P
     own reads give the same chunks and article texts from a store in the earlier layout (Chroma documents)."""
     from llama_index.core.vector_stores.types import VectorStoreQuery
 
-    from assistant.corpus.ingest import chunk_article, parse_article
+    from assistant.corpus import chunk_article, parse_article
     from assistant.runtime import count_minilm_tokens
 
     texts = {
@@ -192,36 +184,6 @@ def test_chunk_records_are_read_by_llamaindex_as_the_nodes_it_writes(tmp_path: P
     ours.vector_store().delete(gone)  # LlamaIndex deletes an article's chunks by its `document_id`
     assert all(not i.startswith(gone) for i in ours.chunks.get(include=[])["ids"])
     assert ours.chunk_count() == len(expected) - len(items[0][1])
-
-
-def test_chunk_word_pieces_from_chunking_are_what_the_model_would_tokenize(tmp_path: Path, session: Any) -> None:
-    """The ONNX model gets each chunk's word-pieces from chunking instead of tokenizing the chunk again: they must
-    be the tokenizer's own ids for the chunk text (with truncation), and give the same vectors."""
-    from assistant.corpus.ingest import _onnx_model as onnx_model
-    from assistant.corpus.ingest import _WordPieces, chunk_article, parse_article, read_article
-
-    model = onnx_model(session.embed_model)
-    if model is None:
-        pytest.skip("the ONNX export is not available")
-    articles = [read_article(path) for path in sorted(SEEDS.glob("*.txt"))]
-    articles.append(parse_article("/x/unicode.txt", "Ünïcode — naïve café. Straße, 東京 and ﬁve ligatures!\n"
-                                  "Tabs\tand\u00a0non-breaking spaces; e\u0301 combining; \u200bzero width.\n"
-                                  "Emoji 🙂 end. " + "x" * 900 + " after a very long word.\n"))
-    articles.append(parse_article("/x/long.txt", " ".join(["word"] * 700) + "."))
-    texts: list[str] = []
-    pieces: list[list[int]] = []
-    counter = _WordPieces()
-    for article in articles:
-        for chunk_tokens in (32, 128, 256):
-            chunks = chunk_article(article, counter.count, chunk_tokens)
-            texts.extend(c.text(article.text) for c in chunks)
-            pieces.extend(counter.of_chunks(article, chunks))
-    assert len(texts) > 60
-    tokenized = model.features(texts)
-    given = model.features(texts, pieces)
-    for name in ("input_ids", "attention_mask", "token_type_ids"):
-        assert np.array_equal(tokenized[name], given[name]), name
-    assert np.allclose(model.encode(texts), model.encode(texts, pieces=pieces), atol=1e-6)
 
 
 def test_many_small_articles_are_written_in_fewer_store_calls(tmp_path: Path, session: Any,

@@ -11,8 +11,7 @@ import numpy as np
 import pytest
 
 from assistant.config import load_settings
-from assistant.corpus import keyword_index
-from assistant.corpus.ingest import article_id_for, chunk_article, parse_article
+from assistant.corpus import article_id_for, chunk_article, keyword_index, parse_article
 from assistant.corpus.keyword_index import _POSTING, KeywordIndex, _Tokenizer
 from assistant.corpus.store import Store, open_store
 from assistant.runtime import count_minilm_tokens

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from assistant.config import load_settings
-from assistant.corpus.ingest import chunk_article, parse_article
+from assistant.corpus import chunk_article, parse_article
 from assistant.corpus.store import open_store
 from assistant.runtime import count_minilm_tokens
 from tests.corpus.helpers import ARTICLES, vectors
@@ -63,6 +63,15 @@ def test_dense_search_ranks_ids_by_cosine_and_retrieval_reads_the_chosen_records
                         lambda ids: [c for c in held(ids) if c.chunk_id != found[1].chunk_id])
     again = retriever.retrieve_chunks("central bank rates", 3)
     assert reads == [[found[1].chunk_id]] and again == found
+
+
+def test_ask_tells_of_keyword_indexing_only_when_it_makes_the_answer_wait(capsys: pytest.CaptureFixture[str]) -> None:
+    from assistant.cli import INDEXING_NOTICE_ARTICLES, _indexing_notice
+
+    _indexing_notice(0, INDEXING_NOTICE_ARTICLES - 1)  # a moved data folder's 5 seeds: a few milliseconds
+    _indexing_notice(0, 12_000)
+    _indexing_notice(200, 12_000)
+    assert capsys.readouterr().err.splitlines() == ["Updating the keyword index: 12,000 articles to index first."]
 
 
 def test_ingest_leaves_the_keyword_index_up_to_date_and_ask_says_when_it_must_index(

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 
 from assistant.config import load_settings
-from assistant.corpus.ingest import Article, chunk_article, parse_article
+from assistant.corpus import Article, chunk_article, parse_article
 from assistant.corpus.store import Store, open_store
 from assistant.runtime import count_minilm_tokens
 from tests.corpus.helpers import ARTICLES, fill, vectors
@@ -130,6 +131,40 @@ def test_article_texts_are_written_before_records_and_orphans_go(isolated_home: 
     assert store.remove_articles([items[0][0].article_id]) == 1
     assert store.article_text(items[0][0].article_id) is None
     assert store.texts.count() == len(items) - 1
+
+
+def test_orphan_chunks_are_found_by_their_ids_and_other_ids_by_their_metadata(isolated_home: Path) -> None:
+    """Orphans (chunks of no recorded article) go, whatever their id; recorded articles' chunks stay; the
+    chunks' metadata is read only for ids that do not name their article (none that this project writes)."""
+    store = open_store(load_settings(), "all-MiniLM-L6-v2")
+    fill(store, batched=True)
+    recorded = store.chunk_count()
+    orphan = parse_article("/news/orphan.txt", "Orphan story\n\nA write was killed after its chunks. Nothing else.")
+    chunks = chunk_article(orphan, count_minilm_tokens, 16)
+    steps = store.write_steps([(orphan, chunks, vectors(len(chunks), 9))], slice_chunks=None)
+    while store.chunk_count() == recorded:  # up to its chunks, not its text nor its record
+        next(steps)
+    known = store.get_chunks()[0]
+    foreign = {"document_id": known.article_id, "source": known.source}  # another writer's ids: by metadata
+    store.chunks.add(ids=["kept-by-metadata", "gone-by-metadata"], embeddings=vectors(2, 3),
+                     metadatas=[foreign, {"document_id": "never-recorded"}])
+    reads: list[list[str]] = []
+    get = store.chunks.get
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        reads.append(list(kwargs.get("include", [])))
+        return get(*args, **kwargs)
+
+    store.chunks.get = spy  # type: ignore[method-assign]
+    assert store.remove_orphan_chunks() == 1 + len(chunks)
+    assert reads == [[], ["metadatas"]]  # ids of all, then metadata of the two unnamed ones
+    del store.chunks.get
+    assert store.chunk_count() == recorded + 1
+    assert "kept-by-metadata" in store.chunks.get(include=[])["ids"]
+    reads.clear()
+    store.chunks.get = spy  # type: ignore[method-assign]
+    store.chunks.delete(ids=["kept-by-metadata"])
+    assert store.remove_orphan_chunks() == 0 and reads == [[]]  # our ids only: no metadata read
 
 
 @pytest.mark.slow

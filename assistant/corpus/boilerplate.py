@@ -1,0 +1,54 @@
+"""Which lines of an article file are not its content: "READ MORE" teasers and the headlines under them, feed
+footers, share and subscribe lines, bylines of an outlet, bare URLs (and one pasted before the prose)."""
+
+from __future__ import annotations
+
+import re
+
+READ_MORE = re.compile(r"^\s*(?:READ MORE|Read more|ALSO READ|Also read|RELATED|Related)\b\s*:?", re.UNICODE)
+BOILERPLATE_LINE = re.compile(
+    r"^\s*(?:\d+\s+Comments?|via IFTTT|Advertisement|ADVERTISEMENT|Share this article|Sign up for .*|"
+    r"Subscribe .*|Click here .*|Follow us on .*|from \S+ https?://\S+|https?://\S+|Image:? .{0,40}|"
+    r"Photo:? .{0,40}|Copyright .*|©.*)\s*$"
+)
+_URL = re.compile(r"https?://\S+")
+OUTLET_LINE = re.compile(r"^\s*(?P<outlet>[A-Z][\w&.' -]{1,40}?)\s+Report\s*$")
+FEED_FOOTER = re.compile(r"^\s*from (?P<outlet>\S+) (?P<url>https?://\S+)\s*$", re.MULTILINE)
+
+
+def content_regions(text: str, start: int) -> list[tuple[int, int]]:
+    """Line ranges of `text` that are article content: teasers, feed footers and bare URLs left out."""
+    regions: list[tuple[int, int]] = []
+    in_teaser_block = False
+    for line in re.finditer(r"[^\n]+", text[start:]):
+        line_start, line_end = start + line.start(), start + line.end()
+        content = text[line_start:line_end].strip()
+        if not content:
+            in_teaser_block = False
+            continue
+        if READ_MORE.match(content):
+            # "READ MORE: headline" is one line; a bare "READ MORE" is followed by headline lines.
+            in_teaser_block = READ_MORE.sub("", content).strip() == ""
+            continue
+        if in_teaser_block and looks_like_headline(content):
+            continue
+        in_teaser_block = False
+        if BOILERPLATE_LINE.match(content) or (not regions and OUTLET_LINE.match(content)):
+            continue
+        line_start = skip_leading_url(text, line_start, line_end)
+        regions.append((line_start, line_end))
+    return regions
+
+
+def skip_leading_url(text: str, start: int, end: int) -> int:
+    """Start of the prose on a line that begins with a pasted URL ("https://t.co/x?ref=tfwOn Friday, ...")."""
+    match = _URL.match(text, start, end)
+    if not match:
+        return start
+    glued = re.search(r"(?<=[a-z0-9%])[A-Z][a-z]{0,11}$", match.group(0))
+    return match.start() + glued.start() if glued else match.end()
+
+
+def looks_like_headline(line: str) -> bool:
+    """Short and not ending as a sentence does: a teaser's headline, or an article's title line."""
+    return len(line.split()) <= 16 and not re.search(r"[.!?\"”]$", line)
