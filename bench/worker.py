@@ -265,7 +265,8 @@ def step_build_large(args: argparse.Namespace) -> dict[str, Any]:
 
     from assistant.config import load_settings
     from assistant.corpus import Article, Chunk, KeywordIndex
-    from assistant.corpus.store import _chunk_metadata, open_store
+    from assistant.corpus.records import chunk_metadata as _chunk_metadata
+    from assistant.corpus.store import open_store
     from assistant.runtime import embedding_name
     from assistant.text import Span
     from bench.corpus import chunk_texts

@@ -1,6 +1,6 @@
 """The corpus: articles on disk become sentences (`articles`, `boilerplate`, `html_text`) and chunks (`chunking`),
-ingested (`ingest`) with their vectors into Chroma (`store`), and found again by hybrid dense + keyword search
-(`retrieval`, `keyword_index`)."""
+ingested (`ingest`) with their vectors into Chroma (`store`, `records`), and found again by hybrid dense + keyword
+search (`retrieval`, `keyword_index`)."""
 
 from assistant.corpus.articles import (
     Article,
@@ -13,8 +13,9 @@ from assistant.corpus.articles import (
 from assistant.corpus.chunking import chunk_article
 from assistant.corpus.ingest import IngestReport, ingest_paths
 from assistant.corpus.keyword_index import KeywordIndex
+from assistant.corpus.records import StoredArticle, StoredChunk
 from assistant.corpus.retrieval import HybridRetriever, build_retriever
-from assistant.corpus.store import Store, StoredArticle, StoredChunk, open_store
+from assistant.corpus.store import Store, open_store
 
 __all__ = [
     "Article",

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.corpus.store import Store, StoredChunk
+from assistant.corpus.records import StoredChunk
+from assistant.corpus.store import Store
 from assistant.text import STOPWORDS, words
 
 SCHEMA = "3"  # 3: BM25 computed here from posting lists (numpy) instead of by FTS5's bm25() (~2.5 us a matching row)

@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from assistant.corpus.keyword_index import KeywordIndex
-from assistant.corpus.store import Store, StoredChunk
+from assistant.corpus.records import StoredChunk
+from assistant.corpus.store import Store
 from assistant.runtime import Embedding
 
 RRF_K = 60

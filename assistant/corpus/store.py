@@ -17,62 +17,32 @@ handles both.
 
 from __future__ import annotations
 
-import json
-import re
 import time
 import uuid
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
 from assistant.config import Settings
+from assistant.corpus.records import (
+    CHUNK_ID,
+    StoredArticle,
+    StoredChunk,
+    article_from_record,
+    chunk_from_record,
+    chunk_metadata,
+    normalized_mean,
+)
 from assistant.errors import UserError
 from assistant.locking import file_lock
 from assistant.runtime import LOCAL_CLIENT, SERVER_CLIENT, import_chromadb
 
 if TYPE_CHECKING:
-    import numpy as np
     from chromadb.api import ClientAPI
     from chromadb.api.models.Collection import Collection
 
     from assistant.corpus.articles import Article, Chunk
-
-    Vectors = list[list[float]] | np.ndarray  # one row per chunk
-
-
-@dataclass(frozen=True)
-class StoredArticle:
-    """An article as the store knows it."""
-
-    article_id: str
-    source: str
-    title: str
-    sha256: str
-    chunks: int
-    metadata: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class StoredChunk:
-    """A chunk as the store returns it: text plus the article sentence offsets it covers."""
-
-    chunk_id: str
-    article_id: str
-    source: str
-    title: str
-    text: str
-    sentences: list[tuple[int, int]]
-    score: float = 0.0
-
-    def sentence_texts(self) -> list[tuple[int, int, str]]:
-        """(start, end, text) of each sentence; the chunk text joins them with single spaces."""
-        out, cursor = [], 0
-        for start, end in self.sentences:
-            length = end - start
-            out.append((start, end, self.text[cursor : cursor + length]))
-            cursor += length + 1
-        return out
+    from assistant.corpus.records import Vectors
 
 
 def _chroma_settings() -> Any:
@@ -180,7 +150,7 @@ class Store:
 
     def list_articles(self) -> list[StoredArticle]:
         result = self.articles.get(include=["metadatas"])
-        out = [self._article(i, m) for i, m in zip(result["ids"], result["metadatas"] or [], strict=False)]
+        out = [article_from_record(i, m) for i, m in zip(result["ids"], result["metadatas"] or [], strict=False)]
         return sorted(out, key=lambda a: a.source)
 
     def article_shas(self) -> dict[str, str]:
@@ -190,13 +160,13 @@ class Store:
 
     def find_by_sha(self, sha256: str) -> list[StoredArticle]:
         result = self.articles.get(where={"sha256": sha256}, include=["metadatas"])
-        return [self._article(i, m) for i, m in zip(result["ids"], result["metadatas"] or [], strict=False)]
+        return [article_from_record(i, m) for i, m in zip(result["ids"], result["metadatas"] or [], strict=False)]
 
     def get_article(self, article_id: str) -> StoredArticle | None:
         result = self.articles.get(ids=[article_id], include=["metadatas"])
         if not result["ids"]:
             return None
-        return self._article(result["ids"][0], (result["metadatas"] or [{}])[0])
+        return article_from_record(result["ids"][0], (result["metadatas"] or [{}])[0])
 
     def article_text(self, article_id: str) -> str | None:
         result = self.texts.get(ids=[article_id], include=["metadatas"])
@@ -212,7 +182,7 @@ class Store:
         where: Any = {"document_id": {"$in": article_ids}} if article_ids else None
         result = self.chunks.get(ids=chunk_ids, where=where, include=["documents", "metadatas"])
         by_id = {
-            i: self._chunk(i, d, m or {})
+            i: chunk_from_record(i, d, m or {})
             for i, d, m in zip(result["ids"], result["documents"] or [], result["metadatas"] or [], strict=False)
         }
         order = chunk_ids if chunk_ids is not None else sorted(by_id)
@@ -231,27 +201,6 @@ class Store:
             result = self.chunks.query(query_embeddings=vectors, n_results=min(k, count), include=["distances"])
         return [(i, 1.0 - float(d)) for i, d in zip(result["ids"][0], (result["distances"] or [[]])[0], strict=True)]
 
-    @staticmethod
-    def _article(article_id: str, meta: Any) -> StoredArticle:
-        meta = dict(meta or {})
-        return StoredArticle(
-            article_id=article_id, source=str(meta.pop("source", "")), title=str(meta.pop("title", "")),
-            sha256=str(meta.pop("sha256", "")), chunks=int(meta.pop("chunks", 0)), metadata=meta,
-        )
-
-    @staticmethod
-    def _chunk(chunk_id: str, document: str | None, meta: Any) -> StoredChunk:
-        """A chunk from its Chroma record: text and offsets from `_node_content` (a store of an earlier version:
-        the document and plain metadata)."""
-        node = json.loads(meta.get("_node_content") or "{}")
-        details = {**(node.get("metadata") or {}), **meta}
-        spans = json.loads(details.get("sentences") or "[]")
-        return StoredChunk(
-            chunk_id=chunk_id, article_id=str(meta.get("document_id", "")), source=str(details.get("source", "")),
-            title=str(details.get("title", "")), text=document or str(node.get("text") or ""),
-            sentences=[(int(a), int(b)) for a, b in spans],
-        )
-
     # Writing ---------------------------------------------------------------------------------
 
     def write_article(self, article: Article, chunks: list[Chunk], embeddings: Vectors) -> None:
@@ -269,7 +218,7 @@ class Store:
         All chunks go in before any article record, so each record still commits only complete articles;
         at ~40 ms per Chroma write on this hardware, batching is most of the cost of ingestion outside embedding.
         Embeddings are lists of floats or rows of a numpy array (one per chunk). Chunk records are exactly what
-        LlamaIndex's `ChromaVectorStore.add` writes for our `TextNode`s (see `_chunk_metadata`), without
+        LlamaIndex's `ChromaVectorStore.add` writes for our `TextNode`s (see `records.chunk_metadata`), without
         importing LlamaIndex (1-3 s) or building the nodes.
         """
         for _ in self.write_steps(items, replacing, slice_chunks=None):
@@ -297,7 +246,7 @@ class Store:
         for article, chunks, embeddings in items:
             for chunk, vector in zip(chunks, np.asarray(embeddings, dtype=np.float32), strict=True):
                 chunk_ids.append(chunk.chunk_id)
-                metadatas.append(_chunk_metadata(article, chunk))
+                metadatas.append(chunk_metadata(article, chunk))
                 vectors.append(vector)
         step = min(self.client.get_max_batch_size(), slice_chunks or len(chunk_ids) or 1)
         for start in range(0, len(chunk_ids), step):
@@ -307,7 +256,7 @@ class Store:
         records: list[Any] = []
         means: Any = []
         for article, chunks, embeddings in items:
-            means.append(_normalized_mean(embeddings))
+            means.append(normalized_mean(embeddings))
             records.append({
                 "source": article.source, "title": article.title, "sha256": article.sha256, "chunks": len(chunks),
                 "ingested_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -355,7 +304,7 @@ class Store:
             known = set(self.article_shas())
         orphans, unnamed = [], []
         for chunk_id in self.chunks.get(include=[])["ids"]:
-            named = _CHUNK_ID.fullmatch(chunk_id)
+            named = CHUNK_ID.fullmatch(chunk_id)
             if named is None:
                 unnamed.append(chunk_id)
             elif named.group(1) not in known:
@@ -387,45 +336,6 @@ class Store:
         metadata.pop("hnsw:space", None)
         self.articles.modify(metadata=metadata)
 
-
-_CHUNK_ID = re.compile(r"([0-9a-f]{24}):[0-9]+")  # `Chunk.chunk_id`: the article's id (`article_id_for`), ":", n
-_EMBED_EXCLUDED = ["source", "title", "chunk", "start", "end", "sentences", "sha256"]
-_LLM_EXCLUDED = ["sentences", "start", "end", "chunk", "sha256"]
-
-
-def _chunk_metadata(article: Article, chunk: Chunk) -> dict[str, Any]:
-    """A chunk's Chroma metadata: a `TextNode` with our metadata, excluded keys, the article as source and the
-    chunk's text, as LlamaIndex's `node_to_metadata_dict(node, remove_text=False)` serializes it, so that stock
-    LlamaIndex engines read the store (`metadata_dict_to_node` takes the text from `_node_content` when Chroma
-    has no document). Of the plain metadata only what filters need: `document_id` (LlamaIndex deletes by it),
-    source and title. tests/test_ingest_batching.py checks what LlamaIndex reads back."""
-    metadata: dict[str, Any] = {
-        "source": article.source, "title": article.title, "chunk": chunk.index, "start": chunk.start,
-        "end": chunk.end, "sentences": json.dumps([[s.start, s.end] for s in chunk.sentences]),
-        "sha256": article.sha256,
-    }
-    node: dict[str, Any] = {
-        "id_": chunk.chunk_id, "embedding": None, "metadata": metadata,
-        "excluded_embed_metadata_keys": _EMBED_EXCLUDED, "excluded_llm_metadata_keys": _LLM_EXCLUDED,
-        "relationships": {"1": {"node_id": article.article_id, "node_type": None, "metadata": {}, "hash": None,
-                                "class_name": "RelatedNodeInfo"}},
-        "metadata_template": "{key}: {value}", "metadata_separator": "\n", "text": chunk.text(article.text),
-        "mimetype": "text/plain",
-        "start_char_idx": None, "end_char_idx": None, "text_template": "{metadata_str}\n\n{content}",
-        "class_name": "TextNode",
-    }
-    return {"source": article.source, "title": article.title, "_node_content": json.dumps(node, ensure_ascii=False),
-            "_node_type": "TextNode", "document_id": article.article_id}
-
-
-def _normalized_mean(vectors: Vectors) -> list[float]:
-    import numpy as np
-
-    if len(vectors) == 0:
-        return [0.0]
-    sums = np.asarray(vectors, dtype=np.float64).sum(axis=0)
-    norm = float(np.sqrt(sums @ sums)) or 1.0
-    return (sums / norm).tolist()
 
 
 def open_store(settings: Settings, embedding_name: str) -> Store:

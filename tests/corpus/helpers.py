@@ -1,10 +1,13 @@
-"""Small stores for the corpus tests: random unit vectors and three short articles."""
+"""Helpers for the corpus tests: random unit vectors, three short articles written to a store, another collection
+beside a session's store, an article's sentences as text."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
-from assistant.corpus import Article, Store, chunk_article, parse_article
+from assistant.corpus import Article, Store, chunk_article, open_store, parse_article
 from assistant.runtime import count_minilm_tokens
 
 
@@ -40,3 +43,8 @@ def fill(store: Store, batched: bool) -> None:
 def sentence_texts(article: Article) -> list[str]:
     """The article's sentences as text."""
     return [article.text[s.start : s.end] for s in article.sentences]
+
+
+def store_named(session: Any, collection: str) -> Store:
+    """Another collection beside the session's store, with the same embedding model."""
+    return open_store(session.settings.model_copy(update={"collection": collection}), session.store.embedding_name)

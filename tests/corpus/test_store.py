@@ -1,4 +1,5 @@
-"""The store: batched writes equal single writes, readers during killed writes, article texts before records."""
+"""The store: batched writes equal single writes, readers during killed writes, article texts before records,
+orphan chunks found by their ids."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pytest
 
 from assistant.config import load_settings
 from assistant.corpus import Article, chunk_article, parse_article
@@ -165,15 +165,3 @@ def test_orphan_chunks_are_found_by_their_ids_and_other_ids_by_their_metadata(is
     store.chunks.get = spy  # type: ignore[method-assign]
     store.chunks.delete(ids=["kept-by-metadata"])
     assert store.remove_orphan_chunks() == 0 and reads == [[]]  # our ids only: no metadata read
-
-
-@pytest.mark.slow
-def test_stock_llamaindex_reads_batched_chunks(isolated_home: Path) -> None:
-    """Chunks written in batches stay readable by LlamaIndex's own ChromaVectorStore."""
-    from llama_index.core.vector_stores.types import VectorStoreQuery
-
-    store = open_store(load_settings(), "all-MiniLM-L6-v2")
-    fill(store, batched=True)
-    result = store.vector_store().query(VectorStoreQuery(query_embedding=vectors(1, 0)[0], similarity_top_k=2))
-    assert len(result.nodes) == 2
-    assert all(node.get_content() for node in result.nodes)
