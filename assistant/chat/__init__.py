@@ -1,4 +1,6 @@
-"""`assistant chat`: the Textual app (`app`, `widgets`), saved conversations and follow-up rewriting."""
+"""`assistant chat`: the Textual app (`app`; the main screen's areas in `widgets`, its dialogs in `screens`, its
+slow work in `workers`, the store and models it reads through `backend`), saved conversations and follow-up
+rewriting."""
 
 from assistant.chat.app import run_chat
 

@@ -1,203 +1,53 @@
 """`assistant chat`: a Textual app for reading the news with sources.
 
-The app talks to a `ChatBackend` (the real one wraps `open_session`; tests may pass a fake) and keeps
-conversations in SQLite (`assistant.chat.conversations`). Slow work (opening the store, loading models,
-answering, ingesting) runs in worker threads that report back with messages.
+The app talks to a `ChatBackend` (`assistant.chat.backend`) and keeps conversations in SQLite
+(`assistant.chat.conversations`). Slow work (opening the store, loading models, answering, ingesting) runs in
+worker threads that report back with messages (`assistant.chat.messages`). The main screen's areas are in
+`widgets`, the dialogs over it in `screens`.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable
 from functools import partial
 from pathlib import Path
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar
 
-from rich.text import Text
 from textual import events, on
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, VerticalScroll
-from textual.message import Message
+from textual.containers import Horizontal
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Label, OptionList, ProgressBar, Static
+from textual.widgets import Footer, Header, Input
 
-from assistant.answer import KEYWORD_INDEX_STEP, Answer
-from assistant.chat.conversations import Conversation, ConversationStore, answer_from_json
-from assistant.chat.followup import llm_rewrite, rewrite
-from assistant.chat.widgets import (
-    AnswerTurn,
-    ArticleScreen,
-    ConversationsScreen,
-    HelpScreen,
-    PromptScreen,
-    SourcesPanel,
-    UserTurn,
+from assistant.answer import Answer
+from assistant.chat import workers
+from assistant.chat.backend import ChatBackend, EngineLike, SessionBackend
+from assistant.chat.conversations import Conversation, ConversationStore
+from assistant.chat.followup import rewrite
+from assistant.chat.screens import ConversationsScreen, HelpScreen, PromptScreen
+from assistant.chat.widgets import AnswerTurn, ChatLog, IngestBar, SourcesPanel, StatusLine
+from assistant.chat.workers import (
+    AskDone,
+    DraftToken,
+    EngineReady,
+    IngestDone,
+    IngestProgress,
+    Notice,
+    PendingAsk,
+    Rewritten,
 )
 from assistant.config import Settings
-from assistant.errors import UserError
 
-Progress = Callable[[int, int, str], None]
 WELCOME = (
     "Ask a question about the news articles and press Enter. Every sentence of the answer cites the articles; "
     "the sources panel shows each quote in its article.\n\n"
     "Try: How many of the prime minister's guards were injured?    Then a follow-up: and who condemned it?\n\n"
     "F1 keys · Ctrl+P commands · F3 saved conversations"
 )
-
-
-class EngineLike(Protocol):
-    """What the app needs of `assistant.answer.engine.Engine`."""
-
-    model_name: str
-
-    def ask(self, question: str, top_k: int | None = None, lenient: bool = False,
-            on_token: Callable[[str], None] | None = None) -> Answer: ...
-
-
-class ChatBackend(Protocol):
-    """Store, models and articles as the app uses them; every method may be slow (called in threads)."""
-
-    def open(self, notice: Callable[[str], None], progress: Progress) -> None: ...
-
-    def engine(self, model: str | None) -> EngineLike: ...
-
-    def article_text(self, source: str) -> str | None: ...
-
-    def article_count(self) -> int: ...
-
-    def ingest(self, paths: list[Path], notice: Callable[[str], None], progress: Progress) -> str: ...
-
-
-class SessionBackend:
-    """The real backend: the Chroma store, the embedding model and the LLMs of `open_session`."""
-
-    def __init__(self, settings: Settings, session: Any = None, engine: EngineLike | None = None) -> None:
-        self.settings = settings
-        self.session = session
-        self._engines: dict[str, EngineLike] = {}
-        if engine is not None:
-            self._engines[engine.model_name] = engine
-        self._texts: dict[str, str | None] = {}
-
-    def open(self, notice: Callable[[str], None], progress: Progress) -> None:
-        """Open the store and embedding model; ingest the bundled seeds when the store is empty."""
-        from assistant.answer import open_session
-        from assistant.resources import bundled_seeds
-
-        if self.session is None:
-            self.session = open_session(self.settings)
-        self.session.warm_up()
-        if self.session.store.is_empty():
-            seeds = bundled_seeds()
-            if not seeds.is_dir():
-                raise UserError("the store is empty: run `assistant ingest FOLDER` or use Ingest a folder (Ctrl+P)")
-            notice(f"The store is empty: ingesting the bundled articles in {seeds} first.")
-            report = self.session.ingest([seeds], warn=notice, progress=progress)
-            notice(report.summary())
-        else:  # articles changed since the keyword index was last brought up to date: now, not at the first question
-            self.session.index_keywords(lambda done, total: progress(done, total, KEYWORD_INDEX_STEP))
-
-    def engine(self, model: str | None) -> EngineLike:
-        """The engine for a model name (cached); the model is loaded now rather than on the first question."""
-        key = model or self.settings.effective_model
-        if key not in self._engines:
-            from assistant.runtime import warm_up
-
-            engine = self.session.engine(model)
-            # A local GGUF model loads lazily: load it, and evaluate the start of its prompts, before the first ask.
-            prepare = warm_up(engine.llm)
-            if prepare is not None:
-                prepare()
-            self._engines[key] = engine
-        return self._engines[key]
-
-    def article_text(self, source: str) -> str | None:
-        """The article's stored original text (offsets of citations point into it)."""
-        if source not in self._texts:
-            from assistant.corpus import article_id_for
-
-            text = self.session.store.article_text(article_id_for(source)) if self.session else None
-            if text is None:
-                try:
-                    text = Path(source).read_text(encoding="utf-8")
-                except (OSError, UnicodeDecodeError):
-                    text = None
-            self._texts[source] = text
-        return self._texts[source]
-
-    def article_count(self) -> int:
-        return len(self.session.store.list_articles()) if self.session else 0
-
-    def ingest(self, paths: list[Path], notice: Callable[[str], None], progress: Progress) -> str:
-        report = self.session.ingest(paths, warn=notice, progress=progress)
-        self._texts.clear()
-        return report.summary()
-
-
-# Messages from worker threads --------------------------------------------------------------------
-
-class Notice(Message):
-    def __init__(self, text: str, severity: str = "information") -> None:
-        super().__init__()
-        self.text = text
-        self.severity = severity
-
-
-class IngestProgress(Message):
-    def __init__(self, done: int, total: int, name: str) -> None:
-        super().__init__()
-        self.done, self.total, self.name = done, total, name
-
-
-class EngineReady(Message):
-    def __init__(self, engine: EngineLike | None, error: str = "", articles: int = 0) -> None:
-        super().__init__()
-        self.engine, self.error, self.articles = engine, error, articles
-
-
-class DraftToken(Message):
-    def __init__(self, ask_id: int, delta: str) -> None:
-        super().__init__()
-        self.ask_id, self.delta = ask_id, delta
-
-
-class Rewritten(Message):
-    def __init__(self, ask_id: int, standalone: str) -> None:
-        super().__init__()
-        self.ask_id, self.standalone = ask_id, standalone
-
-
-class AskDone(Message):
-    def __init__(self, ask_id: int, answer: Answer | None, error: str = "") -> None:
-        super().__init__()
-        self.ask_id, self.answer, self.error = ask_id, answer, error
-
-
-class IngestDone(Message):
-    def __init__(self, summary: str, error: str = "", articles: int = 0) -> None:
-        super().__init__()
-        self.summary, self.error, self.articles = summary, error, articles
-
-
-class Cancelled(Exception):
-    """Raised from the token callback to stop generation when the user pressed Esc."""
-
-
-@dataclass
-class PendingAsk:
-    """The reply being written."""
-
-    ask_id: int
-    question: str
-    standalone: str
-    user: UserTurn
-    turn: AnswerTurn
-    cancel: threading.Event
-    started: float
 
 
 # The app ---------------------------------------------------------------------------------------
@@ -238,23 +88,20 @@ class ChatApp(App[None]):
     def compose(self) -> ComposeResult:
         yield Header(icon="❝")
         with Horizontal(id="main"):
-            with VerticalScroll(id="chat"):
-                yield Static(Text(WELCOME), id="welcome")
+            yield ChatLog(WELCOME, id="chat")
             yield SourcesPanel(self._article_text, id="sources")
-        with Horizontal(id="ingest"):
-            yield Label("", id="ingest-label")
-            yield ProgressBar(id="ingest-bar", show_eta=False)
-        yield Static(id="status")
+        yield IngestBar(id="ingest")
+        yield StatusLine(id="status")
         yield Input(placeholder="Loading the articles and the models…", id="prompt", disabled=True,
                     select_on_focus=False)
         yield Footer()
 
     def on_mount(self) -> None:
         self.title = "New chat"
-        self.query_one("#chat", VerticalScroll).anchor()
         self.query_one(SourcesPanel).show(None)
         self._update_status("loading…")
-        self.run_worker(self._startup, thread=True, group="startup", exit_on_error=False)
+        self.run_worker(partial(workers.start, self, self.settings.model), thread=True, group="startup",
+                        exit_on_error=False)
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """The command palette (Ctrl+P)."""
@@ -292,19 +139,7 @@ class ChatApp(App[None]):
     # Status ----------------------------------------------------------------------------------
 
     def _update_status(self, state: str = "") -> None:
-        provider = self.settings.provider
-        where = "embedded, offline" if provider == "embedded" else provider
-        text = Text()
-        text.append("model ", style="dim")
-        text.append(self.model_name, style="bold")
-        text.append(f" ({where})", style="dim")
-        text.append(" · ")
-        text.append("lenient: unsupported sentences kept, marked ⚠" if self.lenient else "strict citations")
-        if self.articles:
-            text.append(f" · {self.articles} articles", style="dim")
-        if state:
-            text.append(f" · {state}", style="italic")
-        self.query_one("#status", Static).update(text)
+        self.query_one(StatusLine).show(self.model_name, self.settings.provider, self.lenient, self.articles, state)
         self.sub_title = f"{self.model_name} · {'lenient' if self.lenient else 'strict'}"
 
     def _lock_input(self, reason: str | None) -> None:
@@ -315,23 +150,7 @@ class ChatApp(App[None]):
             prompt.focus()
         self.refresh_bindings()
 
-    # Startup ---------------------------------------------------------------------------------
-
-    def _startup(self) -> None:
-        try:
-            self.backend.open(self._notice_from_thread, self._progress_from_thread)
-            engine = self.backend.engine(self.settings.model)
-            self.post_message(EngineReady(engine, articles=self.backend.article_count()))
-        except UserError as exc:
-            self.post_message(EngineReady(None, str(exc)))
-        except Exception as exc:  # shown in the app, never a traceback over the screen
-            self.post_message(EngineReady(None, f"{type(exc).__name__}: {exc}"))
-
-    def _notice_from_thread(self, text: str) -> None:
-        self.post_message(Notice(text))
-
-    def _progress_from_thread(self, done: int, total: int, name: str) -> None:
-        self.post_message(IngestProgress(done, total, name))
+    # What the workers report ------------------------------------------------------------------
 
     def on_engine_ready(self, message: EngineReady) -> None:
         self.query_one("#ingest").remove_class("active")
@@ -353,13 +172,7 @@ class ChatApp(App[None]):
         self.notify(message.text, markup=False, timeout=8, severity=severity)
 
     def on_ingest_progress(self, message: IngestProgress) -> None:
-        box = self.query_one("#ingest")
-        box.add_class("active")
-        self.query_one("#ingest-bar", ProgressBar).update(total=max(1, message.total), progress=message.done)
-        verb = "indexing" if message.name == KEYWORD_INDEX_STEP else "ingesting"
-        label = Text(f"{verb} {message.done}/{message.total} ")
-        label.append(message.name, style="dim")
-        self.query_one("#ingest-label", Label).update(label)
+        self.query_one(IngestBar).show(message.done, message.total, message.name)
 
     # Asking ----------------------------------------------------------------------------------
 
@@ -377,44 +190,17 @@ class ChatApp(App[None]):
     async def ask(self, question: str) -> None:
         """Ask `question` (rewritten against the conversation when it is a follow-up) in a worker thread."""
         assert self.engine is not None
-        self.query_one("#welcome").display = False
         standalone = rewrite(question, self.history)
         self._ask_id += 1
-        user = UserTurn(question, standalone)
-        turn = AnswerTurn(self.engine.model_name)
-        chat = self.query_one("#chat", VerticalScroll)
-        await chat.mount_all([user, turn])
+        user, turn = await self.query_one(ChatLog).add_exchange(question, standalone, self.engine.model_name)
         self.pending = PendingAsk(self._ask_id, question, standalone, user, turn, threading.Event(),
                                   time.perf_counter())
         self._lock_input("Answering… press Esc to cancel")
         self._update_status("retrieving, then the model reads the sources…")
         use_llm = self.settings.provider == "openai"
         history = list(self.history)
-        self.run_worker(partial(self._ask_in_thread, self.engine, self.pending, history, use_llm),
+        self.run_worker(partial(workers.answer, self, self.engine, self.pending, history, use_llm),
                         thread=True, group="ask", exit_on_error=False)
-
-    def _ask_in_thread(self, engine: EngineLike, pending: PendingAsk, history: list[str], use_llm: bool) -> None:
-        standalone = pending.standalone
-        if use_llm and history:
-            standalone = llm_rewrite(getattr(engine, "llm", None), pending.question, history)
-            if standalone != pending.standalone:
-                self.post_message(Rewritten(pending.ask_id, standalone))
-
-        def on_token(delta: str) -> None:
-            if pending.cancel.is_set():
-                raise Cancelled()
-            self.post_message(DraftToken(pending.ask_id, delta))
-
-        try:
-            answer = engine.ask(standalone, lenient=self.lenient, on_token=on_token)
-        except Cancelled:
-            return
-        except UserError as exc:
-            self.post_message(AskDone(pending.ask_id, None, str(exc)))
-        except Exception as exc:
-            self.post_message(AskDone(pending.ask_id, None, f"{type(exc).__name__}: {exc}"))
-        else:
-            self.post_message(AskDone(pending.ask_id, answer))
 
     def _current(self, ask_id: int) -> PendingAsk | None:
         pending = self.pending
@@ -487,26 +273,12 @@ class ChatApp(App[None]):
 
     @on(AnswerTurn.CitationClicked)
     def _citation_clicked(self, event: AnswerTurn.CitationClicked) -> None:
-        answer = event.turn.answer
-        citation = next((c for c in answer.citations if c.n == event.n), None) if answer else None
-        if citation is None:
-            return
-        panel = self.query_one(SourcesPanel)
-        panel.show(answer)
-        panel.highlight(event.n)
-        self.open_citation(citation.n, answer)
-
-    @on(SourcesPanel.Chosen)
-    def _source_chosen(self, event: SourcesPanel.Chosen) -> None:
-        self.push_screen(ArticleScreen(event.citation, self._article_text(event.citation.source)))
+        if event.turn.answer is not None:
+            self.query_one(SourcesPanel).show_citation(event.turn.answer, event.n)
 
     def open_citation(self, n: int, answer: Answer | None = None) -> None:
         """Open the article of citation `n` of `answer` (default: the last answer), scrolled to its quote."""
-        panel = self.query_one(SourcesPanel)
-        citations = answer.citations if answer is not None else panel.citations
-        citation = next((c for c in citations if c.n == n), None)
-        if citation is not None:
-            self.push_screen(ArticleScreen(citation, self._article_text(citation.source)))
+        self.query_one(SourcesPanel).open_article(n, answer)
 
     # Commands --------------------------------------------------------------------------------
 
@@ -514,16 +286,10 @@ class ChatApp(App[None]):
         self.push_screen(HelpScreen())
 
     def action_toggle_sources(self) -> None:
-        """F2: show and focus the sources panel; when it already has the focus, hide it."""
-        panel = self.query_one(SourcesPanel)
-        options = self.query_one("#sources-list", OptionList)
-        if panel.display and options.has_focus:
-            panel.display = False
-            if not self.query_one("#prompt", Input).disabled:
-                self.query_one("#prompt", Input).focus()
-            return
-        panel.display = True
-        options.focus()
+        """F2: show and focus the sources panel; when it already has the focus, hide it (back to the question)."""
+        prompt = self.query_one("#prompt", Input)
+        if not self.query_one(SourcesPanel).toggle() and not prompt.disabled:
+            prompt.focus()
 
     def action_toggle_lenient(self) -> None:
         self.lenient = not self.lenient
@@ -538,12 +304,12 @@ class ChatApp(App[None]):
         self.conversation = None
         self.history = []
         self.title = "New chat"
-        self.query_one("#welcome").display = True
+        self.query_one(ChatLog).show_welcome(True)
         if self.engine is not None and not self.ingesting:
             self._lock_input(None)
 
     async def _clear_chat(self) -> None:
-        await self.query("#chat > .turn").remove()
+        await self.query_one(ChatLog).clear()
         self.query_one(SourcesPanel).show(None)
 
     def action_conversations(self) -> None:
@@ -568,26 +334,11 @@ class ChatApp(App[None]):
         if self.pending is not None:
             await self.action_cancel()
         await self._clear_chat()
-        self.query_one("#welcome").display = False
-        turns: list[UserTurn | AnswerTurn] = []
-        last: Answer | None = None
-        history = []
-        for message in self.store.messages(conversation_id):
-            if message.role == "user":
-                turns.append(UserTurn(message.content, message.standalone))
-                history.append(message.standalone or message.content)
-            elif message.answer is not None:
-                last = answer_from_json(message.answer)
-                turns.append(AnswerTurn(last.model, last))
-            else:
-                turn = AnswerTurn(conversation.model or "", None, status=message.status)
-                turn.draft = message.content
-                turns.append(turn)
-        await self.query_one("#chat", VerticalScroll).mount_all(turns)
+        history, last = await self.query_one(ChatLog).show_saved(self.store.messages(conversation_id),
+                                                                 conversation.model or "")
         self.conversation, self.history = conversation, history
         self.title = conversation.title
         self.query_one(SourcesPanel).show(last)
-        self.query_one("#chat", VerticalScroll).anchor()
 
     def action_rename(self) -> None:
         conversation = self.conversation
@@ -615,21 +366,11 @@ class ChatApp(App[None]):
             if not name or name == self.model_name:
                 return
             self._lock_input(f"Loading {name}…")
-            self.run_worker(partial(self._load_model, name), thread=True, group="model", exit_on_error=False)
+            self.run_worker(partial(workers.load_model, self, name), thread=True, group="model", exit_on_error=False)
 
         hint = ("smollm2 is the embedded model (offline). Also: a path to a .gguf file, or a model name served by "
                 "OpenAI (OPENAI_API_KEY) or an OpenAI-compatible server (OPENAI_BASE_URL).")
         self.push_screen(PromptScreen("Switch model", value=self.model_name, hint=hint), chosen)
-
-    def _load_model(self, name: str) -> None:
-        try:
-            engine = self.backend.engine(name)
-        except Exception as exc:
-            self.post_message(Notice(f"Cannot use model {name}: {exc}", "error"))
-            self.post_message(EngineReady(self.engine))
-            return
-        self.post_message(Notice(f"Now answering with {engine.model_name}"))
-        self.post_message(EngineReady(engine))
 
     def action_ingest(self) -> None:
         def chosen(folder: str | None) -> None:
@@ -642,16 +383,9 @@ class ChatApp(App[None]):
             self.ingesting = True
             self._lock_input(f"Ingesting {path}…")
             self.query_one("#ingest").add_class("active")
-            self.run_worker(partial(self._ingest_in_thread, path), thread=True, group="ingest", exit_on_error=False)
+            self.run_worker(partial(workers.ingest, self, path), thread=True, group="ingest", exit_on_error=False)
 
         self.push_screen(PromptScreen("Ingest a folder of articles (.txt, .md, .html)", placeholder="~/news"), chosen)
-
-    def _ingest_in_thread(self, path: Path) -> None:
-        try:
-            summary = self.backend.ingest([path], self._notice_from_thread, self._progress_from_thread)
-            self.post_message(IngestDone(summary, articles=self.backend.article_count()))
-        except Exception as exc:
-            self.post_message(IngestDone("", str(exc)))
 
     def on_ingest_done(self, message: IngestDone) -> None:
         self.ingesting = False

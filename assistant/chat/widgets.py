@@ -1,113 +1,25 @@
-"""Widgets and screens of the chat app. Article and answer text is data: it is shown through rich `Text`
-objects or escaped Markdown, never parsed as markup."""
+"""The widgets of the chat's main screen: the conversation column and its turns, the sources panel, and the ingest
+and status lines. Article and answer text is data: it is shown through rich `Text` objects or
+escaped Markdown (`assistant.chat.formatting`), never parsed as markup."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from pathlib import Path
-from typing import ClassVar
+from collections.abc import Callable, Iterable
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
-from textual.screen import ModalScreen
-from textual.widgets import Input, Label, Markdown, OptionList, Static
+from textual.widgets import Label, Markdown, OptionList, ProgressBar, Static
 from textual.widgets.option_list import Option
 
-from assistant.answer import Answer, Citation
-from assistant.chat.conversations import Conversation, ConversationStore
-
-QUOTE_STYLE = "bold black on yellow"
-CONTEXT_CHARS = 100
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!<>|~&$%^=:\"'])")
-
-KEYS: list[tuple[str, str]] = [
-    ("Enter", "Ask the question typed in the box"),
-    ("Esc", "Cancel the answer being written / close a dialog"),
-    ("Ctrl+P", "Command palette: new chat, model, ingest, sources, lenient, theme…"),
-    ("F1", "This help"),
-    ("F2", "Go to the sources panel (again: hide it)"),
-    ("F3 / Ctrl+O", "Saved conversations: open, rename (r), delete (d), export (e)"),
-    ("Ctrl+N", "New chat"),
-    ("Ctrl+L", "Toggle lenient mode (keep unsupported sentences, marked)"),
-    ("Tab / Shift+Tab", "Move between the question box, the chat and the sources"),
-    ("↑ ↓ then Enter", "In the sources panel: choose a citation and open the article"),
-    ("Click [n]", "Open the article of a citation, scrolled to the quote"),
-    ("Ctrl+Q", "Quit"),
-]
-
-
-# Formatting ------------------------------------------------------------------------------------
-
-def escape_markdown(text: str) -> str:
-    """`text` as Markdown that renders literally (no emphasis, links, HTML or entities)."""
-    return _MD_SPECIAL.sub(r"\\\1", " ".join(text.split()))
-
-
-def _cite_links(numbers: list[int]) -> str:
-    return "".join(f"[\\[{n}\\]](cite:{n})" for n in numbers)
-
-
-def answer_markdown(answer: Answer) -> str:
-    """The verified answer as Markdown: [n] markers link to citations, unsupported sentences and
-    conflicts are marked."""
-    if answer.abstained:
-        return f"*{escape_markdown(answer.answer)}*"
-    parts = []
-    for sentence in answer.sentences:
-        if answer.conflicts and sentence.text.startswith("The articles differ"):
-            continue  # shown as a conflict block below
-        text = escape_markdown(sentence.text)
-        if sentence.supported and sentence.citations:
-            parts.append(f"{text} {_cite_links(sentence.citations)}")
-        else:
-            parts.append(f"⚠ *{text}* **\\[unsupported\\]**")
-    blocks = [" ".join(parts)] if parts else []
-    for conflict in answer.conflicts:
-        lines = [f"> **⚖ Conflict — the articles differ:** {escape_markdown(conflict.about)}", ">"]
-        for claim in conflict.claims:
-            lines.append(f"> - “{escape_markdown(claim.value)}” {_cite_links(sorted(claim.citations))}")
-        blocks.append("\n".join(lines))
-    return "\n\n".join(blocks)
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" + ("" if n == 1 else "s")
-
-
-def _flat(text: str) -> str:
-    return " ".join(text.split())
-
-
-def quote_in_context(article: str | None, citation: Citation, chars: int = CONTEXT_CHARS) -> Text:
-    """The quote highlighted between a little of the text before and after it (all literal)."""
-    out = Text()
-    if article is None or article[citation.start : citation.end] != citation.quote:
-        out.append(_flat(citation.quote), style=QUOTE_STYLE)
-        return out
-    before = _flat(article[max(0, citation.start - chars) : citation.start])
-    after = _flat(article[citation.end : citation.end + chars])
-    if citation.start > chars and " " in before:
-        before = "…" + before.split(" ", 1)[1]
-    if citation.end + chars < len(article) and " " in after:
-        after = after.rsplit(" ", 1)[0] + "…"
-    out.append(before + (" " if before and article[citation.start - 1].isspace() else ""), style="dim")
-    out.append(_flat(citation.quote), style=QUOTE_STYLE)
-    out.append((" " if after and article[citation.end : citation.end + 1].isspace() else "") + after, style="dim")
-    return out
-
-
-def citation_heading(citation: Citation) -> Text:
-    out = Text()
-    out.append(f"[{citation.n}] ", style="bold")
-    out.append(citation.title or Path(citation.source).name, style="bold")
-    out.append(f"  {Path(citation.source).name}", style="dim")
-    return out
-
+from assistant.answer import KEYWORD_INDEX_STEP, Answer, Citation
+from assistant.chat.conversations import Message as SavedMessage
+from assistant.chat.conversations import answer_from_json
+from assistant.chat.formatting import answer_markdown, citation_heading, plural, quote_in_context
+from assistant.chat.screens import ArticleScreen
 
 # Chat turns ------------------------------------------------------------------------------------
 
@@ -211,7 +123,7 @@ class AnswerTurn(Vertical):
             sources = len({c.source for c in answer.citations})
             unsupported = sum(1 for s in answer.sentences if not s.supported)
             quotes = len(answer.citations)
-            label = f"✓ verified · {_plural(quotes, 'quote')}, {_plural(sources, 'article')}"
+            label = f"✓ verified · {plural(quotes, 'quote')}, {plural(sources, 'article')}"
             if unsupported:
                 label += f" · ⚠ {unsupported} unsupported"
             if answer.conflicts:
@@ -247,15 +159,60 @@ class AnswerTurn(Vertical):
             self.post_message(self.CitationClicked(self, int(match.group(1))))
 
 
+class ChatLog(VerticalScroll):
+    """The conversation: a welcome text until the first question, then the turns. Anchored: the view follows new
+    text while the user is at the bottom, and stays where the user scrolled to otherwise."""
+
+    def __init__(self, welcome: str, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._welcome = welcome
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text(self._welcome), id="welcome")
+
+    def on_mount(self) -> None:
+        self.anchor()
+
+    def show_welcome(self, show: bool) -> None:
+        self.query_one("#welcome").display = show
+
+    async def clear(self) -> None:
+        await self.query_children(".turn").remove()
+
+    async def add_exchange(self, question: str, standalone: str, model: str) -> tuple[UserTurn, AnswerTurn]:
+        """A question's turn and its reply's, a draft until the answer is verified."""
+        self.show_welcome(False)
+        user, turn = UserTurn(question, standalone), AnswerTurn(model)
+        await self.mount_all([user, turn])
+        return user, turn
+
+    async def show_saved(self, messages: Iterable[SavedMessage], model: str) -> tuple[list[str], Answer | None]:
+        """Add the turns of a saved conversation (`model`: its model, for replies never verified); returns its
+        questions as they were searched (the follow-up history) and its last verified answer."""
+        self.show_welcome(False)
+        turns: list[UserTurn | AnswerTurn] = []
+        last: Answer | None = None
+        history = []
+        for message in messages:
+            if message.role == "user":
+                turns.append(UserTurn(message.content, message.standalone))
+                history.append(message.standalone or message.content)
+            elif message.answer is not None:
+                last = answer_from_json(message.answer)
+                turns.append(AnswerTurn(last.model, last))
+            else:
+                turn = AnswerTurn(model, None, status=message.status)
+                turn.draft = message.content
+                turns.append(turn)
+        await self.mount_all(turns)
+        self.anchor()
+        return history, last
+
+
 # Sources ---------------------------------------------------------------------------------------
 
 class SourcesPanel(Vertical):
     """The cited articles of one answer, each quote highlighted in its context; Enter or click opens one."""
-
-    class Chosen(Message):
-        def __init__(self, citation: Citation) -> None:
-            super().__init__()
-            self.citation = citation
 
     def __init__(self, article_text: Callable[[str], str | None], id: str | None = None) -> None:
         super().__init__(id=id)
@@ -296,185 +253,70 @@ class SourcesPanel(Vertical):
             if citation.n == n:
                 options.highlighted = index
 
+    def toggle(self) -> bool:
+        """Show the panel and focus its list, or hide it when the list has the focus; whether it is shown."""
+        options = self.query_one(OptionList)
+        if self.display and options.has_focus:
+            self.display = False
+            return False
+        self.display = True
+        options.focus()
+        return True
+
+    def show_citation(self, answer: Answer, n: int) -> None:
+        """Show the sources of `answer` with citation `n` highlighted, and open its article (a clicked [n])."""
+        if any(c.n == n for c in answer.citations):
+            self.show(answer)
+            self.highlight(n)
+            self.open_article(n, answer)
+
+    def open_article(self, n: int, answer: Answer | None = None) -> None:
+        """Open the article of citation `n` of `answer` (default: the answer shown), scrolled to its quote."""
+        citation = next((c for c in (answer.citations if answer is not None else self.citations) if c.n == n), None)
+        if citation is not None:
+            self._open(citation)
+
+    def _open(self, citation: Citation) -> None:
+        self.app.push_screen(ArticleScreen(citation, self._article_text(citation.source)))
+
     @on(OptionList.OptionSelected, "#sources-list")
     def _chosen(self, event: OptionList.OptionSelected) -> None:
         event.stop()
-        self.post_message(self.Chosen(self.citations[event.option_index]))
+        self._open(self.citations[event.option_index])
 
 
-class ArticleScreen(ModalScreen[None]):
-    """One article, its cited quote highlighted and scrolled into view."""
+# Status ----------------------------------------------------------------------------------------
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q", "dismiss", "Close")]
-
-    def __init__(self, citation: Citation, article: str | None) -> None:
-        super().__init__()
-        self.citation = citation
-        self.article = article
-        self.quote_line = 0
+class IngestBar(Horizontal):
+    """Progress of an ingest, or of bringing the keyword index up to date; shown while the class `active` is set."""
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="article-box"):
-            yield Static(citation_heading(self.citation), id="article-title")
-            yield Static(Text(self.citation.source, style="dim"), id="article-source")
-            with VerticalScroll(id="article-scroll"):
-                yield Static(self._body(), id="article-text")
-            yield Static(Text("Esc closes · ↑↓ PgUp PgDn scroll", style="dim"), id="article-keys")
+        yield Label("", id="ingest-label")
+        yield ProgressBar(id="ingest-bar", show_eta=False)
 
-    def _body(self) -> Text:
-        c = self.citation
-        if self.article is None:
-            return Text.assemble(("The article text is not available; the quote was:\n\n", "italic"),
-                                 (c.quote, QUOTE_STYLE))
-        text = Text(self.article[: c.start])
-        text.append(self.article[c.start : c.end], style=QUOTE_STYLE)
-        text.append(self.article[c.end :])
-        return text
-
-    def on_mount(self) -> None:
-        self.query_one("#article-scroll").focus()
-        self.call_after_refresh(self._scroll_to_quote)
-
-    def _scroll_to_quote(self) -> None:
-        scroll = self.query_one("#article-scroll", VerticalScroll)
-        width = self.query_one("#article-text", Static).content_region.width
-        if self.article is None or width <= 0:
-            return
-        before = Text(self.article[: self.citation.start] + "x")
-        self.quote_line = max(0, len(before.wrap(self.app.console, width)) - 1)
-        scroll.scroll_to(y=max(0, self.quote_line - 3), animate=False)
+    def show(self, done: int, total: int, name: str) -> None:
+        self.add_class("active")
+        self.query_one(ProgressBar).update(total=max(1, total), progress=done)
+        verb = "indexing" if name == KEYWORD_INDEX_STEP else "ingesting"
+        label = Text(f"{verb} {done}/{total} ")
+        label.append(name, style="dim")
+        self.query_one("#ingest-label", Label).update(label)
 
 
-class HelpScreen(ModalScreen[None]):
-    """The keys."""
+class StatusLine(Static):
+    """The line above the question box: the model and where it runs, strict or lenient citations, the number of
+    articles, and what the app is doing."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q,f1,question_mark", "dismiss", "Close")]
-
-    def compose(self) -> ComposeResult:
-        table = Text()
-        for key, what in KEYS:
-            table.append(f"{key:<18}", style="bold")
-            table.append(what + "\n")
-        table.append("\nEvery sentence of an answer cites the articles: [n] markers link to verbatim quotes.\n"
-                     "Draft text (dim, italic) is the model's unverified writing; the verified answer replaces it.\n"
-                     "⚠ marks sentences no quote supports (lenient mode only); ⚖ marks articles that disagree.",
-                     style="dim")
-        with Vertical(id="help-box"):
-            yield Static(Text("Keys", style="bold"), id="help-title")
-            yield Static(table, id="help-keys")
-            yield Static(Text("Esc closes", style="dim"))
-
-
-class PromptScreen(ModalScreen[str | None]):
-    """Ask for one line of text; Enter returns it, Esc returns None."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
-
-    def __init__(self, question: str, value: str = "", placeholder: str = "", hint: str = "") -> None:
-        super().__init__()
-        self.question = question
-        self.value = value
-        self.placeholder = placeholder
-        self.hint = hint
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="prompt-box"):
-            yield Label(Text(self.question, style="bold"))
-            yield Input(value=self.value, placeholder=self.placeholder, id="prompt-input")
-            if self.hint:
-                yield Static(Text(self.hint, style="dim"))
-
-    @on(Input.Submitted, "#prompt-input")
-    def _submit(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.dismiss(event.value.strip() or None)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-
-class ConversationsScreen(ModalScreen[int | None]):
-    """Saved conversations: Enter opens, r renames, d deletes, e exports to Markdown."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "dismiss_none", "Close"),
-        Binding("r", "rename", "Rename"),
-        Binding("d", "delete", "Delete"),
-        Binding("e", "export", "Export"),
-    ]
-
-    def __init__(self, store: ConversationStore, export_folder: Path) -> None:
-        super().__init__()
-        self.store = store
-        self.export_folder = export_folder
-        self.conversations: list[Conversation] = []
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="conversations-box"):
-            yield Label(Text("Saved conversations", style="bold"))
-            yield OptionList(id="conversations-list", markup=False)
-            yield Static(Text("Enter open · r rename · d delete · e export to Markdown · Esc close", style="dim"))
-
-    def on_mount(self) -> None:
-        self.reload()
-        self.query_one(OptionList).focus()
-
-    def reload(self, keep: int | None = None) -> None:
-        options = self.query_one(OptionList)
-        index = options.highlighted or 0
-        options.clear_options()
-        self.conversations = self.store.all()
-        for conversation in self.conversations:
-            prompt = Text(conversation.title, style="bold")
-            prompt.append(f"\n{conversation.updated_at} · {conversation.messages} messages", style="dim")
-            if conversation.model:
-                prompt.append(f" · {conversation.model}", style="dim")
-            options.add_option(Option(prompt, id=f"conversation-{conversation.id}"))
-        if not self.conversations:
-            options.add_option(Option(Text("No saved conversations yet.", style="italic"), disabled=True))
-        elif keep is not None:
-            options.highlighted = next((i for i, c in enumerate(self.conversations) if c.id == keep), 0)
-        else:
-            options.highlighted = min(index, len(self.conversations) - 1)
-
-    def _current(self) -> Conversation | None:
-        index = self.query_one(OptionList).highlighted
-        if index is None or not self.conversations:
-            return None
-        return self.conversations[index]
-
-    @on(OptionList.OptionSelected, "#conversations-list")
-    def _open(self, event: OptionList.OptionSelected) -> None:
-        event.stop()
-        if self.conversations:
-            self.dismiss(self.conversations[event.option_index].id)
-
-    def action_dismiss_none(self) -> None:
-        self.dismiss(None)
-
-    def action_rename(self) -> None:
-        current = self._current()
-        if current is None:
-            return
-
-        def done(title: str | None) -> None:
-            if title:
-                self.store.rename(current.id, title)
-                self.reload(keep=current.id)
-
-        self.app.push_screen(PromptScreen("Rename conversation", value=current.title), done)
-
-    def action_delete(self) -> None:
-        current = self._current()
-        if current is None:
-            return
-        self.store.delete(current.id)
-        self.app.notify(f"Deleted “{current.title}”", markup=False)
-        self.reload()
-
-    def action_export(self) -> None:
-        current = self._current()
-        if current is None:
-            return
-        path = self.store.export_to(current.id, self.export_folder)
-        self.app.notify(f"Exported to {path}", markup=False, timeout=8)
+    def show(self, model: str, provider: str, lenient: bool, articles: int, state: str = "") -> None:
+        where = "embedded, offline" if provider == "embedded" else provider
+        text = Text()
+        text.append("model ", style="dim")
+        text.append(model, style="bold")
+        text.append(f" ({where})", style="dim")
+        text.append(" · ")
+        text.append("lenient: unsupported sentences kept, marked ⚠" if lenient else "strict citations")
+        if articles:
+            text.append(f" · {articles} articles", style="dim")
+        if state:
+            text.append(f" · {state}", style="italic")
+        self.update(text)
