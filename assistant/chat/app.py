@@ -64,6 +64,8 @@ class ChatApp(App[None]):
         Binding("f3,ctrl+o", "conversations", "Chats"),
         Binding("ctrl+n", "new_chat", "New chat"),
         Binding("ctrl+l", "toggle_lenient", "Lenient"),
+        # Textual binds it too, but hidden: shown here so that a first run sees how to leave.
+        Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
 
     def __init__(self, settings: Settings, backend: ChatBackend | None = None,

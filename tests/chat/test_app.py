@@ -210,6 +210,22 @@ def test_keyword_indexing_while_opening_shows_as_indexing(tmp_path: Path) -> Non
     run(scenario())
 
 
+def test_the_footer_shows_how_to_quit_and_ctrl_q_quits_from_the_question_box(tmp_path: Path) -> None:
+    """Textual binds Ctrl+Q to quit but hides it from the footer: a first run must see how to leave."""
+    async def scenario() -> None:
+        app = fake_app(tmp_path)
+        async with app.run_test(size=SIZE) as pilot:
+            await ready(pilot)
+            footer = (await shown(pilot)).splitlines()[-1]
+            assert "^q Quit" in footer, footer
+            await pilot.press(*"Who")
+            assert app.query_one("#prompt", Input).has_focus
+            await pilot.press("ctrl+q")
+            await wait_for(pilot, lambda: app.return_code is not None)
+        assert app.return_code == 0
+
+    run(scenario())
+
 # Snapshot (fake engine: deterministic) ----------------------------------------------------------
 
 def test_snapshot_main_screen(tmp_path: Path, snap_compare: Callable[..., bool]) -> None:
