@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -40,7 +41,7 @@ def translate_llm_error(exc: BaseException) -> UserError | BaseException:
     except ImportError:  # pragma: no cover
         return exc
     if isinstance(exc, openai.AuthenticationError):
-        return UserError("the API key was rejected (401): check OPENAI_API_KEY")
+        return UserError(f"{_server(exc)} refused the API key (401): check OPENAI_API_KEY")
     if isinstance(exc, openai.PermissionDeniedError):
         return UserError("the API key may not use this model (403)")
     if isinstance(exc, openai.NotFoundError):
@@ -51,7 +52,9 @@ def translate_llm_error(exc: BaseException) -> UserError | BaseException:
     if isinstance(exc, openai.APITimeoutError):
         return UserError(f"the model server timed out {1 + MAX_RETRIES} times (ASSISTANT_REQUEST_TIMEOUT)")
     if isinstance(exc, openai.APIConnectionError):
-        return UserError("cannot reach the model server: check OPENAI_BASE_URL and that the server runs")
+        if os.environ.get("OPENAI_BASE_URL") or os.environ.get("OPENAI_API_BASE"):
+            return UserError(f"cannot reach the model server {_server(exc)}: check OPENAI_BASE_URL and that it runs")
+        return UserError(f"cannot reach the model server {_server(exc)}: check the network connection")
     if isinstance(exc, openai.InternalServerError):
         return UserError(f"the model server failed with {exc.status_code} after {1 + MAX_RETRIES} attempts: "
                          "try again later")
@@ -66,6 +69,16 @@ def translate_llm_error(exc: BaseException) -> UserError | BaseException:
     if _raised_by_client(exc):  # a body that is not the JSON or event stream the client expects
         return UserError(f"the model server sent a response that could not be read ({type(exc).__name__})")
     return exc
+
+
+def _server(exc: BaseException) -> str:
+    """The server a provider error came from, as `scheme://host[:port]` (never a path, query or key)."""
+    request = getattr(exc, "request", None)
+    url = getattr(request, "url", None)
+    if url is None or not getattr(url, "host", ""):
+        return "the model server"
+    port = f":{url.port}" if url.port else ""
+    return f"{url.scheme}://{url.host}{port}"
 
 
 def _is_dropped_stream(exc: BaseException) -> bool:
