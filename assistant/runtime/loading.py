@@ -53,13 +53,13 @@ class Loading:
 def warm_up(llm: Any) -> Callable[[], object] | None:
     """For a helper thread: load `llm` and evaluate the start every answer prompt has (`LlamaCppLLM.prime`);
     None for a model that is not local. Imports llama.cpp on the calling thread first."""
-    from assistant.answer import prompts
+    from assistant.resources import load_prompt
 
     prime = getattr(llm, "prime", None)
     if prime is None:
         return None
     llm.import_runtime()
-    start = chat_messages(llm, prompts.load("system"), prompts.load("answer").split("{sources}")[0])
+    start = chat_messages(llm, load_prompt("system"), load_prompt("answer").split("{sources}")[0])
     return lambda: prime(start)
 
 
