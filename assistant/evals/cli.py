@@ -1,7 +1,8 @@
-"""`assistant eval`: score the engine (and optionally LlamaIndex's CitationQueryEngine) against a gold set.
+"""`assistant eval`: score the engine (and optionally LlamaIndex's CitationQueryEngine) against a gold set, or
+against RealTime QA weeks (`--dataset realtimeqa`, run by `assistant.evals.realtimeqa_run`).
 
 Only light imports here: `assistant --help` must stay fast. The work is in `assistant.evals.harness`,
-`assistant.evals.baseline` and `assistant.evals.reports`.
+`assistant.evals.baseline`, `assistant.evals.reports` and the `realtimeqa*` modules.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+
+from assistant.errors import UserError
 
 EXIT_BELOW_FLOOR = 3
 
@@ -32,7 +35,8 @@ def eval_command(
     top_k: Annotated[int | None, typer.Option("--top-k", "-k", min=1, max=50, help="Passages to retrieve.")] = None,
     judge: Annotated[str | None, typer.Option(
         "--judge", help="Also score citations with this OpenAI-compatible model as an LLM judge.")] = None,
-    limit: Annotated[int | None, typer.Option("--limit", min=1, help="Run only the first N questions.")] = None,
+    limit: Annotated[int | None, typer.Option(
+        "--limit", min=1, help="Run only the first N questions (realtimeqa: N of each kind per week).")] = None,
     ids: Annotated[str | None, typer.Option("--ids", help="Run only these question ids (comma-separated).")] = None,
     as_json: Annotated[bool, typer.Option(
         "--json", help="Print the totals as JSON on stdout (and nothing else).")] = False,
@@ -44,8 +48,16 @@ def eval_command(
     min_verbatim: Annotated[float | None, _floor("--min-verbatim", "verbatim rate")] = None,
     min_retrieval_recall: Annotated[float | None, _floor("--min-retrieval-recall", "retrieval recall@k")] = None,
     min_conflict: Annotated[float | None, _floor("--min-conflict", "conflict surfacing")] = None,
+    dataset: Annotated[str, typer.Option(
+        "--dataset", help="'gold' (a gold set) or 'realtimeqa' (RealTime QA weeks, see --source).")] = "gold",
+    source: Annotated[Path | None, typer.Option(
+        "--source", help="With --dataset realtimeqa: a clone of github.com/realtimeqa/realtimeqa_public.")] = None,
+    week: Annotated[list[str] | None, typer.Option(
+        "--week", help="With --dataset realtimeqa: a week, YYYYMMDD (repeat it for several).")] = None,
+    weeks: Annotated[str | None, typer.Option(
+        "--weeks", help="With --dataset realtimeqa: several weeks, comma-separated.")] = None,
 ) -> None:
-    """Measure answer accuracy, citation grounding, abstention and conflicts against a gold set."""
+    """Measure answer accuracy, citation grounding, abstention and conflicts against a gold set or RealTime QA weeks."""
     floors = {
         "answer_accuracy": min_accuracy, "abstention_accuracy": min_abstention, "precision": min_precision,
         "citation_recall": min_citation_recall, "citation_precision": min_citation_precision,
@@ -55,11 +67,37 @@ def eval_command(
         from assistant.config import data_home
 
         report = data_home() / "eval-report"
+    chosen_weeks = [*(week or []), *(w for w in (weeks or "").split(",") if w.strip())]
+    if dataset == "realtimeqa":
+        from assistant.evals.realtimeqa_run import run_realtimeqa
+
+        _check_realtimeqa(gold, corpus, source, chosen_weeks)
+        assert source is not None
+        code = run_realtimeqa(source=source, weeks=chosen_weeks, report=report, compare=compare, model=model,
+                              top_k=top_k, judge=judge, limit=limit, ids=ids, as_json=as_json, floors=floors)
+        if code:
+            sys.stdout.flush()
+            raise typer.Exit(code)
+        return
+    if dataset != "gold":
+        raise UserError(f"unknown --dataset {dataset!r}: 'gold' or 'realtimeqa'")
+    if source is not None or chosen_weeks:
+        raise UserError("--source, --week and --weeks are for --dataset realtimeqa")
     code = run_from_cli(gold=gold, corpus=corpus, report=report, compare=compare, model=model, top_k=top_k,
                         judge=judge, limit=limit, ids=ids, as_json=as_json, floors=floors)
     if code:
         sys.stdout.flush()
         raise typer.Exit(code)
+
+
+def _check_realtimeqa(gold: Path | None, corpus: Path | None, source: Path | None, weeks: list[str]) -> None:
+    if gold is not None or corpus is not None:
+        raise UserError("--gold and --corpus are not used with --dataset realtimeqa: the weeks make their own")
+    if source is None:
+        raise UserError("--dataset realtimeqa needs --source DIR, a clone of "
+                        "https://github.com/realtimeqa/realtimeqa_public")
+    if not weeks:
+        raise UserError("--dataset realtimeqa needs --week YYYYMMDD (or --weeks a,b,c)")
 
 
 def _say(message: str) -> None:
@@ -102,7 +140,6 @@ def run_from_cli(*, gold: Path | None, corpus: Path | None, report: Path, compar
     from datetime import datetime, timezone
 
     from assistant.config import load_settings
-    from assistant.errors import UserError
     from assistant.evals.harness import (
         TokenMeter,
         ask_ours,

@@ -35,7 +35,7 @@ def test_eval_is_listed_and_its_module_stays_light() -> None:
     assert "eval" in run("--help").stdout
     help_text = run("eval", "--help").stdout
     for option in ("--gold", "--corpus", "--report", "--compare", "--min-accuracy", "--min-verbatim", "--json",
-                   "--limit", "--ids", "--judge", "--top-k", "--model"):
+                   "--limit", "--ids", "--judge", "--top-k", "--model", "--dataset", "--source", "--week", "--weeks"):
         assert option in help_text
     probe = ("import sys, assistant.evals.cli; "
              "print(sorted(m for m in ('llama_index', 'chromadb', 'torch', 'rich') if m in sys.modules))")
