@@ -1,18 +1,20 @@
-"""The answer: the LLM drafts from retrieved passages (`prompts`), every sentence is checked against verbatim
-quotes (`citations`), disagreements between articles are found, and `engine` puts it together; `Session` ties
-the answer path to a store."""
+"""The answer: the LLM drafts from retrieved passages (`prompts`) and cites them with [n] markers (`markers`);
+every sentence is checked against verbatim quotes (`support`), the question is analysed for what it asks
+(`question`), disagreements between articles are found (`conflicts`), and `engine` puts it together; `Session`
+ties the answer path to a store. An answer's data classes are in `evidence`, the hand-built word lists in
+`lexicon`, and the terms that claims, quotes and questions are compared by in `terms`."""
 
-from assistant.answer.citations import (
+from assistant.answer.engine import KEYWORD_INDEX_STEP, Answer, Engine, Session, open_session
+from assistant.answer.evidence import (
     ABSTAIN_TEXT,
     AnswerSentence,
     Citation,
     Claim,
     Conflict,
     Evidence,
-    analyse_question,
-    check_support,
 )
-from assistant.answer.engine import KEYWORD_INDEX_STEP, Answer, Engine, Session, open_session
+from assistant.answer.question import analyse_question
+from assistant.answer.support import check_support
 
 __all__ = [
     "ABSTAIN_TEXT",

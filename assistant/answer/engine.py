@@ -10,8 +10,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from assistant.answer import prompts
-from assistant.answer.citations import (
+from assistant.answer.conflicts import find_conflicts, has_answer_value, value_near_terms
+from assistant.answer.evidence import (
     ABSTAIN_TEXT,
     AnswerSentence,
     CheckedSentence,
@@ -19,25 +19,24 @@ from assistant.answer.citations import (
     Claim,
     Conflict,
     Evidence,
+)
+from assistant.answer.markers import parse_markers
+from assistant.answer.question import (
     Question,
     analyse_question,
-    canonical_terms,
-    find_conflicts,
-    find_support,
-    has_answer_value,
     has_pronoun,
     lexical_relevance,
-    parse_markers,
     question_names,
     speaker_named,
     term_weights,
-    value_near_terms,
-    verify_sentences,
 )
+from assistant.answer.support import find_support, verify_sentences
+from assistant.answer.terms import canonical_terms, name_terms
 from assistant.config import Settings
 from assistant.corpus import StoredChunk
 from assistant.errors import UserError
 from assistant.limits import MAX_QUESTION_CHARS
+from assistant.resources import load_prompt
 from assistant.runtime import Loading, VectorCache, chat_messages, translate_llm_error
 from assistant.text import number_values
 
@@ -134,8 +133,8 @@ class Engine:
     def draft(self, question: str, sources: Sequence[Evidence], on_token: Callable[[str], None] | None) -> str:
         """The model's answer to the question from the numbered sources, streamed to `on_token`."""
         numbered = "\n".join(f"[{i}] {e.text}" for i, e in enumerate(sources, 1))
-        messages = chat_messages(self.llm, prompts.load("system"),
-                                 prompts.load("answer").format(sources=numbered, question=question))
+        messages = chat_messages(self.llm, load_prompt("system"),
+                                 load_prompt("answer").format(sources=numbered, question=question))
         text = ""
         stream = self.llm.stream_chat(messages)
         try:
@@ -297,9 +296,7 @@ def _draft_is_complete(text: str) -> bool:
 
 
 def _names_in(text: str) -> set[str]:
-    from assistant.answer.citations import _names
-
-    return _names(text) | set(canonical_terms(text))
+    return name_terms(text) | set(canonical_terms(text))
 
 
 def _render(sentence: AnswerSentence) -> str:

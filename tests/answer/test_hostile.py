@@ -199,7 +199,7 @@ def test_sources_shows_a_hostile_title_literally(hostile_store: tuple[Any, Path]
 
 
 def test_printable_neutralises_every_control_character() -> None:
-    from assistant.answer.citations import Citation
+    from assistant.answer import Citation
     from assistant.answer.engine import Answer
     from assistant.cli import format_answer, printable
 

@@ -1,0 +1,126 @@
+"""The values an answer gives (a count, a date, a name, someone's words) and where articles disagree on them.
+
+`answer_values` finds the values of the asked kind in a sentence, `normalize_value` makes "7" and "seven"
+one value, and `find_conflicts` groups the articles by the value they give.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from assistant.answer.evidence import Evidence
+from assistant.answer.lexicon import ATTRIBUTED, CALENDAR_WORDS, CANONICAL, DATE, QUOTATION, VAGUE
+from assistant.answer.question import Question
+from assistant.answer.terms import name_terms
+from assistant.text import number_values, numbers, stem, words
+
+_COUNT_GAP_WORDS = 4
+
+
+def answer_values(kind: str, text: str, focus: Sequence[str] = ()) -> list[str]:
+    """The values of the wanted kind in `text`: quantities ("seven", "several") or dates ("Sunday", "August 7").
+
+    With `focus` terms, a quantity counts only when one of them follows it closely ("seven of the
+    guards", not "two officials"), nearest first.
+    """
+    if kind == "quantity":
+        found = [(m.start, m.end, m.text.lower()) for m in numbers(text)]
+        found += [(m.start(), m.end(), m.group(0).lower()) for m in VAGUE.finditer(text)]
+        found.sort()
+        if not focus:
+            return [v for _, _, v in found]
+        positions = [m.start() for m in re.finditer(r"[A-Za-z0-9']+", text)
+                     if CANONICAL.get(stem(m.group(0)), stem(m.group(0))) in focus]
+        ranked = []
+        for _start, end, value in found:
+            # "seven of al-Kadhimi's security guards" counts guards; "three rockets landed near the embassy"
+            # does not count embassies: at most four words between the number and what it counts.
+            after = [p - end for p in positions if p >= end and len(words(text[end:p])) <= _COUNT_GAP_WORDS]
+            if after:
+                ranked.append((min(after), value))
+        return [v for _, v in sorted(ranked)]
+    if kind == "date":
+        return [m.group(0) for m in DATE.finditer(text)]
+    return []
+
+
+def value_near_terms(kind: str, text: str, terms: Sequence[str], within: int = 8) -> bool:
+    """Whether a value of the asked kind stands within `within` words of one of the question's terms
+    ("survived an attempt ... on Sunday" dates the attack; "In a tweet made on Sunday, ... the attack" less so)."""
+    if kind == "date":
+        spans = [(m.start(), m.end()) for m in DATE.finditer(text)]
+    elif kind == "quantity":
+        spans = [(m.start, m.end) for m in numbers(text)] + [(m.start(), m.end()) for m in VAGUE.finditer(text)]
+    else:
+        return False
+    places = [(m.start(), m.end()) for m in re.finditer(r"[A-Za-z0-9']+", text)
+              if CANONICAL.get(stem(m.group(0)), stem(m.group(0))) in terms]
+    for start, end in spans:
+        for place_start, place_end in places:
+            between = text[end:place_start] if place_start >= end else text[place_end:start]
+            if len(words(between)) <= within:
+                return True
+    return False
+
+
+def normalize_value(kind: str, value: str) -> str:
+    """"7" and "seven" are one value; "Aug. 7" and "August 7" too."""
+    if kind == "quantity":
+        vals = number_values(value)
+        if vals:
+            number = next(iter(vals))
+            return str(int(number)) if number == int(number) else str(number)
+        return value.lower()
+    return re.sub(r"\s+", " ", value.replace(".", "")).strip().lower()
+
+
+def has_answer_value(kind: str, text: str, focus: Sequence[str] = ()) -> bool:
+    """Whether `text` holds a value of the kind the question wants (a count of the focus terms, a date, a name)."""
+    if kind in ("quantity", "date"):
+        return bool(answer_values(kind, text, focus))
+    if kind == "person":  # a name the question did not already give
+        return bool(name_terms(text) - set(focus) - CALENDAR_WORDS)
+    if kind == "quote":  # someone's words: quoted, or reported ("the government said the drones ...")
+        return bool(QUOTATION.search(text) or ATTRIBUTED.search(text))
+    return True
+
+
+@dataclass
+class ValueClaim:
+    """One article's value for what the question asks, with the sentences that state it."""
+
+    value: str
+    display: str
+    evidence: list[Evidence]
+
+
+def find_conflicts(question: Question, candidates: Sequence[Evidence]) -> list[ValueClaim]:
+    """Different values that articles give for the asked quantity or date; empty when they agree.
+
+    `candidates` are sentences already judged relevant to the question, best first; each article
+    contributes the value of its most relevant sentence that states one.
+    """
+    if question.kind not in ("quantity", "date"):
+        return []
+    per_article: dict[str, tuple[str, str, Evidence]] = {}
+    for evidence in candidates:
+        if evidence.article_id in per_article:
+            continue
+        values = answer_values(question.kind, evidence.text, question.counted) if question.counted else []
+        values = values or answer_values(question.kind, evidence.text, question.terms)
+        if values:
+            per_article[evidence.article_id] = (normalize_value(question.kind, values[0]), values[0], evidence)
+    claims: dict[str, ValueClaim] = {}
+    for value, display, evidence in per_article.values():
+        claim = claims.setdefault(value, ValueClaim(value, display, []))
+        claim.evidence.append(evidence)
+    if len(claims) < 2:
+        return []
+    for claim in claims.values():  # show the value as most articles write it ("seven" rather than "7")
+        spelled = [v for e in claim.evidence
+                   for v in (answer_values(question.kind, e.text, question.counted or question.terms)
+                             or answer_values(question.kind, e.text, question.terms))[:1]]
+        claim.display = max(set(spelled), key=lambda v: (spelled.count(v), v.isalpha()), default=claim.display)
+    return sorted(claims.values(), key=lambda c: (-len(c.evidence), -max(e.relevance for e in c.evidence)))

@@ -1,0 +1,103 @@
+"""What a question asks: the kind of answer it wants and its terms (`analyse_question`), and how far a
+sentence is about it (`lexical_relevance`, `speaker_named`, `question_names`, `has_pronoun`)."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from assistant.answer.evidence import Evidence
+from assistant.answer.lexicon import CALENDAR_WORDS, GENERIC_QUESTION_TERMS, NAMED_THINGS, PRONOUN, QUOTE_QUESTION
+from assistant.answer.terms import canonical_terms, name_terms
+
+
+@dataclass(frozen=True)
+class Question:
+    text: str
+    kind: str  # quantity | date | person | place | yesno | quote | other
+    terms: tuple[str, ...]
+    counted: tuple[str, ...] = ()  # for quantity questions: what is counted ("guards")
+    speaker: tuple[str, ...] = ()  # for quote questions: who spoke ("Iraq's president")
+
+
+def analyse_question(question: str) -> Question:
+    """What kind of answer the question wants, and its content terms."""
+    q = question.strip().lower()
+    named: re.Match[str] | None = None
+    if re.match(r"^(?:how many|how much|what number|what was the number)", q) or "how many" in q:
+        kind = "quantity"
+    elif re.match(r"^(?:when|(?:on |in )?(?:what|which) (?:day|date|month|year|time))", q):
+        kind = "date"
+    elif re.match(r"^(?:who|whom|whose)\b", q) or (named := re.match(
+        rf"^(?:which|what)\s+(?!(?:did|does|do|was|were|is|are|has|have|had)\b)(?:[\w.'’-]+\s+){{0,3}}?"
+        rf"({NAMED_THINGS})\b", q)):
+        kind = "person"  # any answer that is a name: a person, an agency, a country, a group
+    elif re.match(r"^(?:where|in what city|in which city)", q):
+        kind = "place"
+    elif re.match(r"^(?:is|was|were|are|did|does|do|has|have|had|can|could|will|would)\b", q):
+        kind = "yesno"
+    elif said := QUOTE_QUESTION.match(q):
+        kind = "quote"  # "What did X say ...": the answer is X's own words
+    else:
+        kind = "other"
+    generic = set(GENERIC_QUESTION_TERMS)
+    if named:  # "Which news agency ...": the answer names an agency; the sources need not say "agency"
+        generic |= set(canonical_terms(named.group(1) + " news"))
+    terms = [t for t in canonical_terms(question) if t not in generic]
+    counted: tuple[str, ...] = ()
+    if kind == "quantity":  # "How many of Al-Kadhimi's security guards were wounded" counts guards
+        auxiliary = r"were|was|are|is|did|do|does|have|has|had|will|would"
+        match = re.search(rf"how (?:many|much)\s+(.*?)(?:\s+(?:{auxiliary})\b|\?|$)", q)
+        if match:
+            counted = tuple(dict.fromkeys(canonical_terms(match.group(1))))
+    speaker: tuple[str, ...] = ()
+    if kind == "quote" and said:
+        who = question.strip()[said.start(1) : said.end(1)]
+        speaker = tuple(t for t in dict.fromkeys(canonical_terms(who)) if t not in generic)
+    return Question(question, kind, tuple(dict.fromkeys(terms)), counted, speaker)
+
+
+def has_pronoun(text: str) -> bool:
+    """Whether `text` refers back to someone ("he said", "their seats") whom an earlier sentence names."""
+    return bool(PRONOUN.search(text))
+
+
+def speaker_named(question: Question, text: str) -> bool:
+    """For a quote question, whether `text` (with its context) names the speaker the question asks about."""
+    return set(question.speaker) <= set(canonical_terms(text))
+
+
+def question_names(question: str) -> set[str]:
+    """Names the question mentions ("Abu Ali Al-Askari" gives abu, ali, askari)."""
+    return name_terms(question) - CALENDAR_WORDS
+
+
+def term_weights(pool: Sequence[Evidence]) -> Callable[[str], float]:
+    """Inverse document frequency of a term over the pool's sentences."""
+    docs = [set(canonical_terms(e.text)) for e in pool]
+    n = len(docs) or 1
+
+    def weight(term: str) -> float:
+        df = sum(1 for d in docs if term in d)
+        return math.log(1 + (n - df + 0.5) / (df + 0.5))
+
+    return weight
+
+
+def lexical_relevance(question: Question, text: str, weight: Callable[[str], float]) -> float:
+    """The share of the question's terms that `text` contains: half IDF-weighted, half plain."""
+    if not question.terms:
+        return 0.0
+    present = set(canonical_terms(text))
+    total = sum(weight(t) for t in question.terms) or 1.0
+    weighted = sum(weight(t) for t in question.terms if t in present) / total
+    # Terms in most retrieved sentences ("prime minister" in a story about him) say little about which
+    # sentence answers; the plain share counts the informative terms only, when there are any.
+    informative = [t for t in question.terms if weight(t) >= _INFORMATIVE_WEIGHT] or list(question.terms)
+    plain = sum(1 for t in informative if t in present) / len(informative)
+    return 0.5 * weighted + 0.5 * plain
+
+
+_INFORMATIVE_WEIGHT = math.log(1 + 0.7 / 0.3)  # the term is in at most ~30% of the sentences

@@ -1,0 +1,31 @@
+"""Question analysis: the kind of answer wanted, the terms that matter, and the speaker of a quote question."""
+
+from __future__ import annotations
+
+from assistant.answer.conflicts import has_answer_value
+from assistant.answer.question import analyse_question, speaker_named
+
+
+def test_question_kind_and_terms_for_paraphrased_questions() -> None:
+    date = analyse_question("On what date was Iraq's parliamentary election held?")
+    assert date.kind == "date"
+    assert set(date.terms) == {"iraq", "parliamentary", "election"}  # "held" says nothing about which sentence
+    agency = analyse_question("Which news agency did the two Iraqi officials speak to?")
+    assert agency.kind == "person"
+    assert "speak" in agency.terms and not {"news", "agency", "agenc"} & set(agency.terms)
+    job = analyse_question("What job did Al-Kadhimi hold before he became prime minister?")
+    assert not {"job", "hold"} & set(job.terms)
+    share = analyse_question("What share of their seats did the militias lose in the election?")
+    assert "share" not in share.terms and "seat" in share.terms
+
+
+def test_quote_questions_name_their_speaker() -> None:
+    question = analyse_question("How did the U.S. State Department describe the attack?")
+    assert question.kind == "quote" and set(question.speaker) == {"usa", "department"}
+    president = analyse_question("What did Iraq's president say about the attack?")
+    assert not speaker_named(president, '"We are in close touch with the Iraqi security forces," Ned Price said.')
+    kadhimi = analyse_question("What did Al-Kadhimi say on television about the attack?")
+    assert speaker_named(kadhimi, "Mustafa Al-Kadhimi appeared on television. \"Cowardly attacks,\" he said.")
+    assert has_answer_value("quote", '"Cowardly rocket and drone attacks don\'t build homelands," he said.')
+    assert has_answer_value("quote", "The government said the drones tried to hit al-Kadhimi's home.")
+    assert not has_answer_value("quote", "The US State Department condemned the attack and offered assistance.")
