@@ -316,7 +316,7 @@ def test_the_data_folder_set_in_dot_env_holds_all_state(tmp_path: Path, monkeypa
 ])
 def test_a_bad_gold_line_is_named(line: str, message: str, tmp_path: Path) -> None:
     from assistant.errors import UserError
-    from assistant.evals.harness import load_gold
+    from assistant.evals import load_gold
 
     gold = tmp_path / "gold.jsonl"
     good = '{"id": "a", "question": "How many?", "answers": ["seven"], "sources": [], "kind": "answerable"}'
