@@ -359,8 +359,8 @@ class Session:
 
 def open_session(settings: Settings, llm: Any = None, loading: Loading | None = None) -> Session:
     """Connect to the store and load the embedding model the settings name; given a local `llm` (from
-    `models.llm_for`), also load it and evaluate the start of its prompts meanwhile. `loading`: those loads,
-    started earlier by the caller (`models.start_loading`); joined here."""
+    `runtime.llm_for`), also load it and evaluate the start of its prompts meanwhile. `loading`: those loads,
+    started earlier by the caller (`runtime.start_loading`); joined here."""
     from assistant.corpus import build_retriever, open_store
     from assistant.runtime import embedding_model, embedding_name, start_loading
 
