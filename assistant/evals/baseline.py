@@ -6,7 +6,8 @@ import re
 import time
 from typing import Any
 
-from assistant.evals.harness import Quote, SystemAnswer, TokenMeter, looks_abstained, split_cited_sentences
+from assistant.evals.answers import Quote, SystemAnswer, looks_abstained, split_cited_sentences
+from assistant.evals.harness import TokenMeter
 
 _SOURCE_LABEL = re.compile(r"^\s*Source\s+\d+:\s*\n?")
 

@@ -1,8 +1,8 @@
 """`assistant eval`: score the engine (and optionally LlamaIndex's CitationQueryEngine) against a gold set, or
 against RealTime QA weeks (`--dataset realtimeqa`, run by `assistant.evals.realtimeqa_run`).
 
-Only light imports here: `assistant --help` must stay fast. The work is in `assistant.evals.harness`,
-`assistant.evals.baseline`, `assistant.evals.reports` and the `realtimeqa*` modules.
+Only light imports here: `assistant --help` must stay fast. The work is in `gold` (gold sets), `answers` and
+`scoring` (the metrics), `harness` (running systems), `baseline`, `reports` and the `realtimeqa*` modules.
 """
 
 from __future__ import annotations
@@ -140,17 +140,9 @@ def run_from_cli(*, gold: Path | None, corpus: Path | None, report: Path, compar
     from datetime import datetime, timezone
 
     from assistant.config import load_settings
-    from assistant.evals.harness import (
-        TokenMeter,
-        ask_ours,
-        check_floors,
-        default_gold_path,
-        llm_judge,
-        load_gold,
-        run_eval,
-        select,
-        verifier_support,
-    )
+    from assistant.evals.gold import default_gold_path, load_gold, select
+    from assistant.evals.harness import TokenMeter, ask_ours, run_eval
+    from assistant.evals.scoring import check_floors, llm_judge, verifier_support
     from assistant.resources import bundled_seeds
 
     if compare not in (None, "baseline"):
@@ -244,7 +236,7 @@ def _ingest(session: Any, corpus: Path) -> None:
 
 def _check_sources(session: Any, items: Any) -> None:
     """Warn about gold sources that are not among the stored articles (a typo, or the wrong corpus)."""
-    from assistant.evals.harness import source_matches
+    from assistant.evals.answers import source_matches
 
     try:
         stored = [a.source for a in session.store.list_articles()]

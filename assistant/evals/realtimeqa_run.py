@@ -18,9 +18,10 @@ from typing import Any
 
 from assistant.answer import KEYWORD_INDEX_STEP
 from assistant.errors import UserError
-from assistant.evals.harness import GoldItem, QuestionScore, by_kind, load_gold, totals
+from assistant.evals.gold import GoldItem, load_gold
 from assistant.evals.realtimeqa import CONFLICT_SEED, SAMPLE_SHARE, UNANSWERABLE_SEED, ConvertedWeek, convert_week
 from assistant.evals.realtimeqa_data import MissingArticles, Source, check_week
+from assistant.evals.scoring import QuestionScore, by_kind, totals
 
 KIND_ORDER = ("answerable", "unanswerable", "conflict")
 
@@ -198,7 +199,8 @@ def run_weeks(runs: Sequence[Run], timing: dict[str, WeekTiming], *, model: str 
     from assistant.answer import open_session
     from assistant.config import load_settings
     from assistant.evals.cli import corpus_collection
-    from assistant.evals.harness import TokenMeter, ask_ours, llm_judge, run_eval, verifier_support
+    from assistant.evals.harness import TokenMeter, ask_ours, run_eval
+    from assistant.evals.scoring import llm_judge, verifier_support
     from assistant.runtime import llm_for
 
     base = load_settings(model=model, top_k=top_k)
@@ -259,9 +261,9 @@ def run_realtimeqa(*, source: Path, weeks: Sequence[str], report: Path, compare:
                    floors: dict[str, float | None]) -> int:
     """The whole command; returns its exit code (0, or 3 when a floor on the pooled totals is missed)."""
     from assistant.config import data_home
-    from assistant.evals.harness import check_floors
     from assistant.evals.reports import write_reports
     from assistant.evals.reports_rtqa import print_figures
+    from assistant.evals.scoring import check_floors
 
     if compare not in (None, "baseline"):
         raise UserError(f"unknown --compare {compare!r}: the one baseline is 'baseline'")

@@ -8,7 +8,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from assistant.evals.harness import HEADLINE, KINDS
+from assistant.evals.gold import KINDS
+from assistant.evals.scoring import HEADLINE
 
 COLORS = ("#2b6cb0", "#dd6b20", "#38a169", "#805ad5", "#c53030")
 EXTRA = {

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from assistant.errors import UserError
-from assistant.evals.harness import QuestionScore
 from assistant.evals.realtimeqa import article_name
 from assistant.evals.realtimeqa_data import MissingArticles
 from assistant.evals.realtimeqa_run import WeekTiming, convert_all, figures
+from assistant.evals.scoring import QuestionScore
 
 ROOT = Path(__file__).resolve().parents[2]
 ASSISTANT = ROOT / ".venv" / "bin" / "assistant"
