@@ -1,4 +1,5 @@
-"""The `assistant` command: ingest, ask, sources, config (and chat, eval). Heavy imports stay inside commands."""
+"""The `assistant` command: ingest, ask, sources, config (and chat, serve, eval). Heavy imports stay inside
+commands."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from assistant.errors import UserError
-from assistant.limits import MAX_QUESTION_CHARS, MAX_QUESTION_TOKENS
+from assistant.limits import MAX_QUESTION_TOKENS  # noqa: F401 (where the tests read the limit)
 
 if TYPE_CHECKING:
     from assistant.answer import Answer, Session
@@ -32,6 +33,10 @@ app = typer.Typer(
 
 ChromaUrl = Annotated[
     str | None, typer.Option("--chroma-url", help="Use a Chroma server (http://host:port) instead of the local store.")
+]
+ServerOption = Annotated[
+    str | None, typer.Option("--server", help="Use a running `assistant serve` (http://host:port) instead of loading "
+                             "the models here (ASSISTANT_API_TOKEN is sent when set).")
 ]
 ModelOption = Annotated[
     str | None,
@@ -53,19 +58,19 @@ def warn(message: str) -> None:
 
 
 def _redact(text: str) -> str:
-    """`text` with the API key, wherever it came from, replaced by `***`."""
+    """`text` with the API key and the service's token, wherever they came from, replaced by `***`."""
     for secret in _secrets():
         text = text.replace(secret, "***")
     return text
 
 
 def _secrets() -> list[str]:
-    found = {os.environ.get("OPENAI_API_KEY", "").strip()}
+    found = {os.environ.get(name, "").strip() for name in ("OPENAI_API_KEY", "ASSISTANT_API_TOKEN")}
     try:
         from assistant.config import Settings
 
-        key = Settings().openai_api_key  # also a key that only `.env` holds
-        found.add(key.get_secret_value().strip() if key else "")
+        settings = Settings()  # also a key or token that only `.env` holds
+        found.update(k.get_secret_value().strip() for k in (settings.openai_api_key, settings.api_token) if k)
     except Exception:  # invalid settings: the environment's value is all there is
         pass
     return sorted((s for s in found if len(s) >= 4), key=len, reverse=True)
@@ -127,27 +132,16 @@ def ingest(
         warn(report.summary())
 
 
-def _read_question(question: str) -> str:
-    """The question from the argument or stdin: undecodable bytes replaced, control characters made spaces.
-
-    Over `MAX_QUESTION_CHARS` it is refused with a clear error rather than cut, so that nothing the user
-    asked is silently dropped, and the prompt and query embedding stay small.
-    """
+def _read_question(question: str, count_pieces: bool = True) -> str:
+    """The question from the argument or stdin, undecodable bytes replaced, cleaned as the service cleans it
+    (`assistant.serve.clean_question`: refused rather than cut when too long, so that nothing asked is dropped)."""
     if question == "-":
         question = sys.stdin.buffer.read().decode("utf-8", errors="replace")
     else:  # arguments that are not UTF-8 arrive as lone surrogates, which cannot be printed or sent
         question = question.encode("utf-8", errors="surrogateescape").decode("utf-8", errors="replace")
-    question = " ".join(_CONTROL.sub(" ", question).split())
-    if not question:
-        raise UserError("the question is empty")
-    if len(question) > MAX_QUESTION_CHARS:
-        raise UserError(f"the question is too long ({len(question)} characters; at most {MAX_QUESTION_CHARS})")
-    from assistant.runtime import count_minilm_tokens
+    from assistant.serve import clean_question
 
-    pieces = count_minilm_tokens(question)
-    if pieces > MAX_QUESTION_TOKENS:  # scripts other than Latin take several word-pieces per character
-        raise UserError(f"the question is too long ({pieces} word-pieces; at most {MAX_QUESTION_TOKENS})")
-    return question
+    return str(clean_question(question, count_pieces))
 
 
 INDEXING_NOTICE_ARTICLES = 500  # about a third of a second to index: worth a line on why the answer waits
@@ -183,8 +177,13 @@ def ask(
     no_stream: Annotated[bool, typer.Option("--no-stream", help="Do not show the draft while it is written.")] = False,
     lenient: Annotated[bool, typer.Option("--lenient", help="Keep unsupported sentences, marked as such.")] = False,
     chroma_url: ChromaUrl = None,
+    server: ServerOption = None,
 ) -> None:
     """Answer a question from the stored articles, with a verified quote for every sentence."""
+    if server:
+        _ask_server(server, question, as_json, top_k, not no_stream and not as_json and sys.stderr.isatty(),
+                    lenient, model or chroma_url)
+        return
     from assistant.runtime import llm_for, start_loading
 
     with _collector_paused_while_starting() as started:
@@ -200,9 +199,25 @@ def ask(
         started()
         ensure_articles(session)
         stream = not no_stream and not as_json and sys.stderr.isatty()
-        answer = _ask_streaming(engine, text, top_k, lenient or settings.lenient) if stream else engine.ask(
-            text, top_k=top_k, lenient=lenient or settings.lenient)
-        print(json.dumps(answer.to_json(), ensure_ascii=False) if as_json else format_answer(answer))
+        lenient = lenient or settings.lenient
+        answer = (_with_draft(lambda on_token: engine.ask(text, top_k=top_k, lenient=lenient, on_token=on_token))
+                  if stream else engine.ask(text, top_k=top_k, lenient=lenient)).to_json()
+        print(json.dumps(answer, ensure_ascii=False) if as_json else format_answer(answer))
+
+
+def _ask_server(url: str, question: str, as_json: bool, top_k: int | None, stream: bool, lenient: bool,
+                local_option: str | None) -> None:
+    """`ask --server`: the same output from a running service, which cleans and checks the question too."""
+    if local_option:
+        raise UserError("--model and --chroma-url are the service's own with --server: set them on `assistant serve`")
+    from assistant.serve import ServiceClient
+
+    text = _read_question(question, count_pieces=False)
+    token = _settings().api_token
+    client = ServiceClient(url, token.get_secret_value() if token else None)
+    answer = (_with_draft(lambda on_token: client.ask(text, top_k, lenient, on_token=on_token)) if stream
+              else client.ask(text, top_k, lenient))
+    print(json.dumps(answer, ensure_ascii=False) if as_json else format_answer(answer))
 
 
 @contextmanager
@@ -227,8 +242,8 @@ def _collector_paused_while_starting() -> Iterator[Callable[[], None]]:
         gc.unfreeze()  # the frozen objects are collectable again, for callers that go on (tests, in one process)
 
 
-def _ask_streaming(engine: Any, question: str, top_k: int | None, lenient: bool) -> Answer:
-    """Show the unverified draft on stderr while the model writes it, then clear it."""
+def _with_draft(run: Callable[[Callable[[str], None]], Any]) -> Any:
+    """`run(on_token)`, showing the unverified draft on stderr while the model writes it, then clearing it."""
     from rich.console import Console
     from rich.live import Live
     from rich.text import Text
@@ -242,17 +257,17 @@ def _ask_streaming(engine: Any, question: str, top_k: int | None, lenient: bool)
             draft.append(printable(delta))
             live.update(Text.assemble(Text("draft (checking citations…) ", style="dim italic"), draft))
 
-        answer: Answer = engine.ask(question, top_k=top_k, lenient=lenient, on_token=on_token)
-        return answer
+        return run(on_token)
 
 
-def format_answer(answer: Answer) -> str:
-    """The answer followed by its numbered quotes, for a terminal."""
-    lines = [printable(answer.answer)]
-    if answer.citations:
+def format_answer(answer: dict[str, Any] | Answer) -> str:
+    """The answer (or its `ask --json` object) followed by its numbered quotes, for a terminal."""
+    answer = answer if isinstance(answer, dict) else answer.to_json()
+    lines = [printable(answer["answer"])]
+    if answer["citations"]:
         lines.append("")
-    for c in answer.citations:
-        lines.append(printable(f"[{c.n}] {Path(c.source).name} ({c.start}-{c.end}): \"{c.quote}\""))
+    for c in answer["citations"]:
+        lines.append(printable(f"[{c['n']}] {Path(c['source']).name} ({c['start']}-{c['end']}): \"{c['quote']}\""))
     return "\n".join(lines)
 
 
@@ -293,11 +308,28 @@ def chat(
     model: ModelOption = None,
     lenient: Annotated[bool, typer.Option("--lenient", help="Keep unsupported sentences, marked as such.")] = False,
     chroma_url: ChromaUrl = None,
+    server: ServerOption = None,
 ) -> None:
     """Open the terminal chat over the stored articles."""
     from assistant.chat import run_chat
 
-    run_chat(_settings(chroma_url=chroma_url, model=model, lenient=lenient or None))
+    if server and (model or chroma_url):
+        raise UserError("--model and --chroma-url are the service's own with --server: set them on `assistant serve`")
+    run_chat(_settings(chroma_url=chroma_url, model=model, lenient=lenient or None), server=server)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option("--host", help="Address to listen on (other than loopback needs "
+                                                     "ASSISTANT_API_TOKEN).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port to listen on.")] = 8080,
+    model: ModelOption = None,
+    chroma_url: ChromaUrl = None,
+) -> None:
+    """Serve the HTTP API (docs at /docs): models loaded once, questions from many clients."""
+    from assistant.serve import run_server
+
+    run_server(_settings(chroma_url=chroma_url, model=model), host, port)
 
 
 def _register_eval() -> None:
@@ -366,26 +398,9 @@ def usage_message(exc: typer.TyperException) -> str:
 
 def store_error(exc: BaseException) -> UserError | None:
     """A clear message when a Chroma server went away in the middle of a command, else None."""
-    import traceback
+    from assistant.serve import store_error as lost_chroma  # the service answers such a failure with a 503
 
-    modules = {frame.f_globals.get("__name__", "") for frame, _ in traceback.walk_tb(exc.__traceback__)}
-    from_chroma = any(str(m).startswith("chromadb") for m in modules)
-    if not from_chroma:
-        return None
-    if any(type(e).__module__.startswith(("httpx", "httpcore")) or isinstance(e, ConnectionError)
-           for e in _chain(exc)):
-        return UserError(f"lost the connection to the Chroma server ({type(exc).__name__}): "
-                         "check that it runs, then try again")
-    return None
-
-
-def _chain(exc: BaseException) -> list[BaseException]:
-    seen: list[BaseException] = []
-    current: BaseException | None = exc
-    while current is not None and len(seen) < 10:
-        seen.append(current)
-        current = current.__cause__ or current.__context__
-    return seen
+    return lost_chroma(exc)
 
 
 if __name__ == "__main__":

@@ -72,8 +72,17 @@ class Settings(BaseSettings):
     # `assistant.runtime.f16_weights`: prompts evaluated ~2x faster, and closer to exact), or "shipped", the Q4_1
     # file as it ships.
     embedded_weights: Literal["f16", "shipped"] = Field(default="f16", alias="ASSISTANT_EMBEDDED_WEIGHTS")
+    # `assistant serve`: the bearer token its clients send (required to bind other than loopback, and for every
+    # write), and what `ask --server`/`chat --server` send; a SecretStr so that it is never printed or logged.
+    api_token: SecretStr | None = Field(default=None, alias="ASSISTANT_API_TOKEN")
+    # Questions waiting for the model beyond the one it answers; more get 429 with Retry-After (bounded memory).
+    serve_queue: int = Field(default=8, ge=0, le=1000, alias="ASSISTANT_SERVE_QUEUE")
+    # The largest request body the service reads (an upload of article files; a question is far smaller).
+    serve_max_body_bytes: int = Field(default=20 * 1024 * 1024, ge=1024, alias="ASSISTANT_SERVE_MAX_BODY_BYTES")
+    # Origins allowed to call the service from a browser, comma-separated ("" = CORS off, "*" = any).
+    cors_origins: str = Field(default="", alias="ASSISTANT_CORS_ORIGINS")
 
-    @field_validator("openai_api_key", mode="before")
+    @field_validator("openai_api_key", "api_token", mode="before")
     @classmethod
     def _blank_key_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
@@ -149,6 +158,7 @@ class Settings(BaseSettings):
             "lenient": self.lenient,
             "embedded_weights": self.embedded_weights,
             "home": str(self.home),
+            "api_token": "set" if self.api_token is not None else "not set",
         }
 
 

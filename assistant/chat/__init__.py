@@ -3,5 +3,6 @@ slow work in `workers`, the store and models it reads through `backend`), saved 
 rewriting."""
 
 from assistant.chat.app import run_chat
+from assistant.chat.followup import rewrite
 
-__all__ = ["run_chat"]
+__all__ = ["rewrite", "run_chat"]

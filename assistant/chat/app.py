@@ -25,7 +25,7 @@ from textual.widgets import Footer, Header, Input
 
 from assistant.answer import Answer
 from assistant.chat import workers
-from assistant.chat.backend import ChatBackend, EngineLike, SessionBackend
+from assistant.chat.backend import ChatBackend, EngineLike, RemoteBackend, SessionBackend
 from assistant.chat.conversations import Conversation, ConversationStore
 from assistant.chat.followup import rewrite
 from assistant.chat.screens import ConversationsScreen, HelpScreen, PromptScreen
@@ -403,6 +403,6 @@ class ChatApp(App[None]):
             self._lock_input(None)
 
 
-def run_chat(settings: Settings) -> None:
-    """Open the chat app (blocks until the user quits)."""
-    ChatApp(settings).run()
+def run_chat(settings: Settings, server: str | None = None) -> None:
+    """Open the chat app (blocks until the user quits); with `server`, over a running `assistant serve`."""
+    ChatApp(settings, RemoteBackend(settings, server) if server else None).run()

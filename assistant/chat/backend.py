@@ -102,3 +102,69 @@ class SessionBackend:
         report = self.session.ingest(paths, warn=notice, progress=progress)
         self._texts.clear()
         return report.summary()
+
+
+class RemoteEngine:
+    """Answers from a running `assistant serve` (`ServiceClient`), streamed as the service drafts them."""
+
+    def __init__(self, client: Any, model_name: str) -> None:
+        self.client = client
+        self.model_name = model_name
+
+    def ask(self, question: str, top_k: int | None = None, lenient: bool = False,
+            on_token: Callable[[str], None] | None = None) -> Answer:
+        from assistant.chat.conversations import answer_from_json
+
+        return answer_from_json(self.client.ask(question, top_k, lenient, on_token=on_token or (lambda _: None)))
+
+
+class RemoteBackend:
+    """`chat --server`: the service's store and model instead of this machine's; articles are uploaded to it
+    (which needs ASSISTANT_API_TOKEN, as every write to a service does)."""
+
+    def __init__(self, settings: Settings, url: str) -> None:
+        from assistant.serve import ServiceClient
+
+        token = settings.api_token.get_secret_value() if settings.api_token else None
+        self.client = ServiceClient(url, token)
+        self.model_name = ""
+        self._texts: dict[str, str | None] = {}
+
+    def open(self, notice: Callable[[str], None], progress: Progress) -> None:
+        self.model_name = str(self.client.health().get("model", ""))
+        notice(f"Answering through the service at {self.client.url}")
+
+    def engine(self, model: str | None) -> EngineLike:
+        if model and model != self.model_name:
+            raise UserError(f"the service answers with {self.model_name} only (start it with --model to change)")
+        return RemoteEngine(self.client, self.model_name)
+
+    def article_text(self, source: str) -> str | None:
+        if source not in self._texts:
+            from assistant.corpus import article_id_for
+
+            article = self.client.article(article_id_for(source))
+            self._texts[source] = str(article["text"]) if article else None
+        return self._texts[source]
+
+    def article_count(self) -> int:
+        return len(self.client.sources())
+
+    def ingest(self, paths: list[Path], notice: Callable[[str], None], progress: Progress) -> str:
+        """Upload the article files under `paths` (read here, as `ingest` would find them)."""
+        from assistant.corpus import find_articles, read_article
+
+        files = list(find_articles(paths))
+        articles, skipped = [], 0
+        for done, path in enumerate(files):
+            progress(done, len(files), path.name)
+            try:  # decoded as `ingest` decodes a file
+                articles.append((path.name, read_article(path).text))
+            except UserError as exc:
+                notice(f"skipped {path}: {exc}")
+                skipped += 1
+        report = self.client.upload(articles) if articles else {"ingested": [], "unchanged": [], "skipped": []}
+        progress(len(files), len(files), "")
+        self._texts.clear()
+        return (f"{len(report['ingested'])} ingested, {len(report['unchanged'])} unchanged, "
+                f"{len(report['skipped']) + skipped} skipped (uploaded to {self.client.url})")
