@@ -63,6 +63,19 @@ class FakeService(Service):
                 on_token(token)
         return {**ANSWER, "question": question}
 
+    def sources(self) -> list[dict[str, Any]]:
+        self.require_ready()
+        return [{"id": "a" * 24, "source": "/a.txt", "title": "A", "chunks": 1}]
+
+    def article(self, article_id: str) -> dict[str, Any]:
+        from assistant.serve.errors import not_found
+
+        self.require_ready()
+        if article_id != "a" * 24:
+            raise not_found(f"no article with id {article_id}")
+        return {"id": article_id, "source": "/a.txt", "title": "A", "chunks": 1, "metadata": {},
+                "text": "Seven guards were injured."}
+
 
 @pytest.fixture
 def service() -> Iterator[FakeService]:
