@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 # Words ending in a period that do not end a sentence.
 _ABBREVIATIONS = {
@@ -86,9 +88,28 @@ def _trimmed(text: str, start: int, end: int) -> Iterator[Span]:
         yield Span(start, end)
 
 
+def normalized(text: str) -> str:
+    """`text` in Unicode's composed form (NFC): an accent typed as a combining mark joins its letter, so that
+    folding (here and in the keyword index) sees one letter."""
+    return text if text.isascii() else unicodedata.normalize("NFC", text)
+
+
+@lru_cache(maxsize=1)
+def _ascii_folding() -> Any:
+    import tantivy
+
+    return tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.raw()).filter(tantivy.Filter.ascii_fold()).build()
+
+
+def fold(text: str) -> str:
+    """Letters with diacritics as their ASCII letters ("Kraków" -> "Krakow", "Łódź" -> "Lodz"), case kept: the
+    keyword index's own folding (tantivy's), so that the answer's checks see a name as retrieval matched it."""
+    return text if text.isascii() else "".join(_ascii_folding().analyze(normalized(text)))
+
+
 def words(text: str) -> list[str]:
-    """Lower-cased words, with possessives and contractions kept whole."""
-    return [w.lower().replace("’", "'") for w in _WORD.findall(text)]
+    """Lower-cased words, folded to ASCII, with possessives and contractions kept whole."""
+    return [w.lower().replace("’", "'") for w in _WORD.findall(fold(text))]
 
 
 STOPWORDS = frozenset(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import sqlite3
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -342,7 +341,7 @@ class Session:
                               warn=warn, progress=progress, batch_chunks=self.settings.ingest_batch_chunks)
         try:
             self.index_keywords(lambda done, total: progress(done, total, KEYWORD_INDEX_STEP))
-        except sqlite3.OperationalError as exc:  # another process kept it locked: the articles are stored anyway
+        except TimeoutError as exc:  # another process kept it locked: the articles are stored anyway
             warn(f"the keyword index was not brought up to date ({exc}): the next question will do it")
         return report
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from assistant.answer.lexicon import ALIASES, CANONICAL, COMMON_CAPITALISED, IRREGULAR_FORMS, TOLD
-from assistant.text import STOPWORDS, number_values, sentence_spans, stem, words
+from assistant.text import STOPWORDS, fold, number_values, sentence_spans, stem, words
 
 
 def canonical_terms(text: str) -> list[str]:
@@ -29,8 +29,9 @@ def canonical_terms(text: str) -> list[str]:
 
 
 def name_terms(text: str) -> set[str]:
-    """Capitalised words that are not at the start of a sentence: names, places, days, months."""
-    return {stem(word.lower().replace("al-", "")) for word in name_words(text)}
+    """Capitalised words that are not at the start of a sentence: names, places, days, months (folded to ASCII, as
+    `words` folds them)."""
+    return {stem(word.lower().replace("al-", "")) for word in name_words(fold(text))}
 
 
 def name_words(text: str) -> list[str]:

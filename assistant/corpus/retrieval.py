@@ -58,7 +58,7 @@ class HybridRetriever:
         k = top_k or self.top_k
         pool = max(self.candidates, 3 * k)
         # The keyword index's check and BM25 run on a helper thread while the query is embedded and Chroma
-        # searched (all of them release the GIL).
+        # searched.
         keyword_search = _helper_threads().submit(self._keyword_search, query, pool)
         dense = self.store.nearest(self.embed_model.get_query_embedding(query), pool)
         keyword = keyword_search.result()
@@ -75,7 +75,8 @@ class HybridRetriever:
         return [StoredChunk(**{**records[c].__dict__, "score": scores[c]}) for c in best if c in records]
 
     def _keyword_search(self, query: str, k: int) -> list[tuple[str, float]]:
-        self.keyword_index.sync(self.on_indexing)
+        # A question never waits for another process writing the index (an ingest): it searches its last commit.
+        self.keyword_index.sync(self.on_indexing, wait=False)
         return self.keyword_index.search(query, k)
 
 

@@ -91,18 +91,15 @@ def test_an_ingest_whose_keyword_index_is_locked_still_succeeds(isolated_home: P
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     """The articles are stored when another process keeps the keyword index locked past the wait: a warning, and
     the next question indexes them."""
-    import sqlite3
-
     from assistant.answer import open_session
     from assistant.corpus import KeywordIndex
+    from assistant.locking import file_lock
 
     monkeypatch.setattr(KeywordIndex, "LOCK_WAIT_SECONDS", 0.2)
     session = open_session(load_settings())
-    other = sqlite3.connect(session.retriever.keyword_index.path, isolation_level=None)
-    other.execute("BEGIN IMMEDIATE")  # another process's sync, writing
     warnings: list[str] = []
-    report = session.ingest([SEEDS], warn=warnings.append, progress=lambda done, total, name: None)
-    other.execute("ROLLBACK")
+    with file_lock(session.retriever.keyword_index.lock_path):  # another process's sync, writing
+        report = session.ingest([SEEDS], warn=warnings.append, progress=lambda done, total, name: None)
     assert len(report.ingested) == 5 and len(session.store.list_articles()) == 5
     assert len(warnings) == 1 and warnings[0].startswith("the keyword index was not brought up to date")
     assert session.retriever.retrieve_chunks("How many guards were injured?")  # the question indexed them

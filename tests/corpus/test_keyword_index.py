@@ -1,75 +1,56 @@
-"""The keyword index's BM25, computed from its own posting lists: the same terms, scores and ranking as SQLite FTS5's
-`bm25()` over the same chunks (what the index used before), through adds, changes, removals and segment merges."""
+"""The keyword index (tantivy): one analyzer for texts and questions (folding, stemming, names with hyphens and
+possessives), incremental syncs that answer as a fresh build does, an index of an earlier version rebuilt once,
+and readers that never wait for a writer."""
 
 from __future__ import annotations
 
-import sqlite3
-from collections import Counter
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from assistant.config import load_settings
-from assistant.corpus import article_id_for, chunk_article, keyword_index, parse_article
-from assistant.corpus.keyword_index import _POSTING, KeywordIndex, _Tokenizer
+from assistant.corpus import KeywordIndex, article_id_for, chunk_article, parse_article
+from assistant.corpus.keyword_index import analyzer
 from assistant.corpus.store import Store, open_store
+from assistant.locking import file_lock
 from assistant.runtime import count_minilm_tokens
-from assistant.text import STOPWORDS, words
+from assistant.text import STOPWORDS, fold, words
 from tests.conftest import SEEDS
+from tests.corpus.flood_reports import FLOOD_REPORTS
 from tests.corpus.helpers import fill
 
 # Beyond ASCII: diacritics (precomposed and combining), curly quotes and dashes, other scripts, symbols, digits in
-# other scripts, a soft hyphen, a zero-width space, letters whose lower case is ASCII (Kelvin sign, dotted I).
+# other scripts, a soft hyphen, a zero-width space, a Kelvin sign.
 EXOTIC = (
     "Zürich’s café — “naïve” reports: Crème brûlée in São Paulo, e\u0301lan, Ωmega 東京 ２０２０ ½ €5 "
-    "co\u00adoperate zero\u200bwidth \u212aelvin \u0130stanbul foo_bar don’t Al-Kadhimi's 7,000.5 guards’ injuries"
+    "co\u00adoperate zero\u200bwidth \u212aelvin foo_bar don’t Al-Kadhimi's 7,000.5 guards’ injuries Łódź"
 )
-TRICKY = [
-    "Seven guards were injured; the prime minister’s residence — in Baghdad’s Green Zone — was hit.",
-    EXOTIC,
-    "Plain ASCII: it's 2021, the U.S. and U.K. agreed (again) on rates_of_change & co-operation!!",
-    "",
-    "   ",
-    "Ünïcödé only",
-]
 QUESTIONS = [
     "How many guards were injured?",
     "Who was the prime minister of Iraq?",
     "When was the drone attack on the residence?",
-    "guard guards guarded injured injuries attack attacks",  # several words with one stem count once each
+    "guard guards guarded injured injuries attack attacks",
     "Zurich cafe naive creme brulee Sao Paulo",
     "What did the Iraqi officials say about Kadhimi?",
+    "How many trams were moved from the flooded depot in Krakow?",
     "xyzzy plugh",
 ]
 
 
-def _fts5_terms(texts: list[str]) -> list[list[str]]:
-    db = sqlite3.connect(":memory:")
-    db.execute("CREATE VIRTUAL TABLE t USING fts5(text, tokenize='porter unicode61')")
-    db.execute("CREATE VIRTUAL TABLE v USING fts5vocab(t, 'instance')")
-    db.executemany("INSERT INTO t(rowid, text) VALUES (?, ?)", enumerate(texts))
-    terms: list[list[str]] = [[] for _ in texts]
-    for term, doc in db.execute("SELECT term, doc FROM v ORDER BY doc, offset"):
-        terms[doc].append(term)
-    return terms
-
-
-def test_the_tokenizer_makes_the_terms_fts5_makes() -> None:
-    """Each text's terms (with their counts) are those FTS5's `porter unicode61` indexes, on the plain path (ASCII
-    words and punctuation beyond ASCII) and on SQLite's own (other characters)."""
-    tokenizer = _Tokenizer()
-    term_ids, text_ids, names = tokenizer.tokens(TRICKY)
-    got: list[Counter[str]] = [Counter() for _ in TRICKY]
-    for term, text in zip(term_ids.tolist(), text_ids.tolist(), strict=True):
-        got[text][names[term]] += 1
-    assert got == [Counter(terms) for terms in _fts5_terms(TRICKY)]
-    assert got[1]["zurich"] == 1 and got[1]["elan"] == 1  # FTS5's folding (a combining accent too), not ours
-    postings, lengths = tokenizer.postings([10, 11, 12, 13, 14, 15], TRICKY)
-    assert lengths.tolist() == [len(terms) for terms in _fts5_terms(TRICKY)]
-    guard = postings["guard"]
-    assert guard["row"].tolist() == [10, 11] and guard["count"].tolist() == [1, 1]
-    assert guard["length"].tolist() == lengths[:2].tolist()
+def test_one_analyzer_folds_stems_and_splits_names_and_the_answer_path_folds_the_same_way() -> None:
+    """Texts and questions become the same terms whether a name is typed with its diacritics or without;
+    possessives and hyphens split off; the question's analyzer is the text's without the stop words; and
+    `text.fold` (the answer path's) folds as the index does."""
+    terms = analyzer().analyze
+    assert terms("Kraków Krakow Zürich Zurich Gdańsk Malmö Łódź") == [
+        "krakow", "krakow", "zurich", "zurich", "gdansk", "malmo", "lodz"]
+    assert terms("Al-Kadhimi's guards’ injuries") == ["al", "kadhimi", "s", "guard", "injuri"]
+    assert terms("e\u0301lan") == ["e", "lan"]  # why texts and questions are composed (NFC) first
+    question = analyzer(STOPWORDS).analyze("How many of Al-Kadhimi's guards were injured in Kraków?")
+    assert question == ["kadhimi", "guard", "injur", "krakow"]
+    assert {"zurich's", "cafe", "naive", "creme", "sao", "elan", "lodz", "kadhimi's"} <= set(words(EXOTIC))
+    assert fold("Kraków, Malmö — “Łódź”") == 'Krakow, Malmo - "Lodz"' and fold("plain") == "plain"
 
 
 def _store_with(articles: dict[str, str]) -> Store:
@@ -88,114 +69,105 @@ def _write(store: Store, articles: dict[str, str]) -> None:
     store.write_articles(items)
 
 
-def _seed_articles() -> dict[str, str]:
+def _articles() -> dict[str, str]:
     articles = {str(path): path.read_text() for path in sorted(SEEDS.glob("*.txt"))}
     articles["/news/exotic.txt"] = f"Notes from abroad\n\n{EXOTIC}. Guards were injured, guards said."
+    articles.update({f"/news/{name}": text for name, text in FLOOD_REPORTS.items()})
     return articles
 
 
-def _fts5_search(store: Store, query: str, k: int) -> list[tuple[str, float]]:
-    """What the index returned while it was an FTS5 table (schema 2): `bm25()` over the store's chunks."""
-    db = sqlite3.connect(":memory:")
-    db.execute("CREATE VIRTUAL TABLE chunks USING fts5(chunk_id UNINDEXED, text, tokenize='porter unicode61')")
-    db.executemany("INSERT INTO chunks VALUES (?, ?)", [(c.chunk_id, c.text) for c in store.get_chunks()])
-    query_words = [w for w in words(query) if w not in STOPWORDS and w.isascii() and w.isalnum()]
-    if not query_words:
-        return []
-    match = " OR ".join(f'"{w}"' for w in dict.fromkeys(query_words))
-    rows = db.execute("SELECT chunk_id, bm25(chunks) FROM chunks WHERE chunks MATCH ? ORDER BY bm25(chunks), rowid "
-                      "LIMIT ?", (match, k)).fetchall()
-    return [(chunk_id, -score) for chunk_id, score in rows]
+def _source_of(index: KeywordIndex, query: str) -> str:
+    best = index.search(query, 1)
+    return index.chunks([best[0][0]])[0].source if best else ""
 
 
-def _assert_same_as_fts5(index: KeywordIndex, store: Store) -> None:
-    for question in QUESTIONS:  # every match (chunks of equal scores may come in either order)
-        ours, theirs = index.search(question, 1000), _fts5_search(store, question, 1000)
-        assert sorted((round(s, 9), c) for c, s in ours) == sorted((round(s, 9), c) for c, s in theirs), question
-        assert [s for _, s in ours] == sorted((s for _, s in ours), reverse=True)
-        assert np.allclose([s for _, s in ours], [s for _, s in theirs], rtol=1e-12, atol=0), question
-    rows = {row for (row,) in index.db.execute("SELECT row FROM records")}
-    posted = [r for (data,) in index.db.execute("SELECT data FROM postings")
-              for r in np.frombuffer(data, dtype=_POSTING)["row"].tolist()]
-    assert set(posted) == rows
-    assert index.db.execute("SELECT sum(chunks) FROM segments").fetchone()[0] == len(rows)
-
-
-def test_search_ranks_and_scores_as_fts5_bm25(isolated_home: Path) -> None:
-    """The seeds (and an article of characters beyond ASCII): for each question, the same chunks in the same order
-    with the same scores as FTS5's `bm25()`; the questions find what they ask about."""
-    store = _store_with(_seed_articles())
+def test_names_with_and_without_diacritics_hyphens_and_possessives_are_found(isolated_home: Path) -> None:
+    store = _store_with(_articles())
     index = KeywordIndex(load_settings().keyword_index_path, store)
-    assert index.sync() == 6
-    _assert_same_as_fts5(index, store)
+    assert index.sync() == 12
+    for city in ("Krakow", "Kraków", "Zurich", "Zürich", "Gdansk", "Gdańsk", "Malmo", "Malmö", "Graz", "Lyon"):
+        found = _source_of(index, f"How many trams were moved from the flooded depot in {city}?")
+        assert found == f"/news/{fold(city).lower()}.txt", city
+    assert _source_of(index, "Kra\u0301kow trams") == "/news/krakow.txt"  # a combining accent typed
+    assert _source_of(index, "Lena Al-Hakim's team") == "/news/graz.txt"
+    assert _source_of(index, "Al-Hakim") == _source_of(index, "Hakim") == "/news/graz.txt"
+    assert _source_of(index, "Łódź café") == "/news/exotic.txt"
+    assert _source_of(index, "Lodz cafe") == "/news/exotic.txt"
+    assert "guards" in _source_of(index, "How many guards were injured?") or index.search("guards", 1)
     assert index.search("xyzzy plugh", 5) == [] and index.search("the and of", 5) == []
     assert index.search("guards", 0) == []
-    assert "guards" in index.chunks([index.search("How many guards were injured?", 1)[0][0]])[0].text
-    assert index.chunks([index.search("Zurich cafe", 1)[0][0]])[0].article_id == article_id_for(
-        "/news/exotic.txt")
+    assert index.chunks([]) == []
+    assert index.chunk_ids() == {c.chunk_id for c in store.get_chunks()}
 
 
-def test_changed_and_removed_articles_leave_the_postings(isolated_home: Path) -> None:
-    """After an article is changed and another removed, the next sync leaves no posting of their old chunks, and
-    search still scores as FTS5 over the store's current chunks (document counts and lengths included)."""
-    articles = _seed_articles()
+def _assert_same_as_a_fresh_build(index: KeywordIndex, store: Store, folder: Path) -> None:
+    """Every question matches the same chunks as an index built from scratch over the store's chunks, with the
+    same best chunk; every record is the store's."""
+    fresh = KeywordIndex(folder, store)
+    fresh.sync()
+    for question in QUESTIONS:
+        ours, theirs = index.search(question, 1000), fresh.search(question, 1000)
+        assert {c for c, _ in ours} == {c for c, _ in theirs}, question
+        assert [s for _, s in ours] == sorted((s for _, s in ours), reverse=True)
+        if theirs:
+            assert ours[0][0] == theirs[0][0], question
+    stored = store.get_chunks()
+    assert index.chunk_ids() == fresh.chunk_ids() == {c.chunk_id for c in stored}
+    assert index.chunks([c.chunk_id for c in stored]) == stored
+
+
+def test_added_changed_and_removed_articles_answer_as_a_fresh_build(isolated_home: Path, tmp_path: Path) -> None:
+    articles = _articles()
     store = _store_with(articles)
     index = KeywordIndex(load_settings().keyword_index_path, store)
     index.sync()
-    sources = sorted(articles)
+    sources = [source for source in sorted(articles) if "guards" in articles[source]]
     store.remove_articles([article_id_for(sources[0])])
-    _write(store, {sources[1]: articles[sources[1]].replace("guards", "bodyguards")})
-    assert index.sync() == 1  # the changed one; the removed one is dropped
-    _assert_same_as_fts5(index, store)
-    assert index.db.execute("SELECT count(*) FROM articles").fetchone()[0] == 5
+    _write(store, {sources[1]: articles[sources[1]].replace("guards", "bodyguards"),
+                   "/news/added.txt": "A late report\n\nSeven more guards were injured in Kraków."})
+    assert index.sync() == 2  # the changed one and the added one; the removed one is dropped
+    assert index.sync() == 0
+    _assert_same_as_a_fresh_build(index, store, tmp_path / "fresh")
+    assert not [c for c in index.chunks(list(index.chunk_ids())) if c.article_id == article_id_for(sources[0])]
 
 
-def test_segments_merge_as_they_pile_up_and_search_is_unchanged(isolated_home: Path,
-                                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    """One segment per sync batch; `MERGE_FANOUT` segments of a size class become one, so a term's postings stay a
-    few blobs; the scores stay FTS5's."""
-    monkeypatch.setattr(keyword_index, "MERGE_FANOUT", 2)
-    articles = _seed_articles()
+def test_one_article_per_sync_many_times_over(isolated_home: Path, tmp_path: Path) -> None:
+    """Many small commits (segments merged by tantivy in the background) and replacements of one article."""
     store = open_store(load_settings(), "all-MiniLM-L6-v2")
     index = KeywordIndex(load_settings().keyword_index_path, store)
-    for source, text in articles.items():  # one article per sync: six segments before merging
+    for source, text in _articles().items():
         _write(store, {source: text})
         assert index.sync() == 1
-    segments = index.db.execute("SELECT count(*) FROM segments").fetchone()[0]
-    assert 1 <= segments < 6
-    blobs = index.db.execute("SELECT count(*) FROM postings WHERE term='guard'").fetchone()[0]
-    assert blobs <= segments
-    _assert_same_as_fts5(index, store)
+    for round_ in range(4):
+        _write(store, {"/news/krakow.txt": FLOOD_REPORTS["krakow.txt"].replace("34", str(40 + round_))})
+        assert index.sync() == 1
+    assert "43 trams" in index.chunks([index.search("Krakow trams", 1)[0][0]])[0].text
+    _assert_same_as_a_fresh_build(index, store, tmp_path / "fresh")
 
 
-def test_an_fts5_index_of_the_previous_version_is_built_again(isolated_home: Path) -> None:
-    """A keyword index written by the previous version (schema 2: an FTS5 table of texts, records beside it) is
-    dropped and rebuilt on open (its revision matched the store's: without the schema mark it would never be
-    filled), and then searches as FTS5 did. A current file is opened without a write."""
-    store = _store_with(_seed_articles())
+def test_an_index_of_an_earlier_version_is_rebuilt_once(isolated_home: Path,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    """The SQLite file of earlier versions is removed (with its journal) and the index built again, with one line
+    on stderr; later opens say nothing. A damaged index is rebuilt the same way."""
+    store = _store_with(_articles())
     folder = load_settings().keyword_index_path
     index = KeywordIndex(folder, store)
-    path = index.path
-    index.close()
-    path.unlink()
-    db = sqlite3.connect(path, isolation_level=None)  # as schema 2 made it, with the store's revision recorded
-    db.executescript(
-        "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);"
-        "CREATE TABLE articles (article_id TEXT PRIMARY KEY, sha256 TEXT);"
-        "CREATE VIRTUAL TABLE chunks USING fts5(chunk_id UNINDEXED, article_id UNINDEXED, text,"
-        " tokenize='porter unicode61');"
-        "CREATE TABLE records (chunk_id TEXT PRIMARY KEY, row INTEGER NOT NULL, article_id TEXT NOT NULL,"
-        " source TEXT, title TEXT, sentences TEXT);"
-        "INSERT INTO meta VALUES ('schema', '2');")
-    db.execute("INSERT INTO meta VALUES ('revision', ?)", (store.revision(),))
-    db.close()
+    index.sync()
+    key = index.path.name
+    for leftover in (f"{key}.sqlite", f"{key}.sqlite-wal"):
+        (folder / leftover).write_bytes(b"SQLite format 3\x00")
+    capsys.readouterr()
     index = KeywordIndex(folder, store)
-    assert index.db.execute("SELECT value FROM meta WHERE key='schema'").fetchone() == (keyword_index.SCHEMA,)
-    assert index.search("guards", 3) == [] and index.sync() == 6
-    _assert_same_as_fts5(index, store)
-    index.close()
-    index = KeywordIndex(folder, store)  # current: opened without writing (nor a write lock)
-    assert index.db.total_changes == 0 and index.sync() == 0
+    assert capsys.readouterr().err == "The keyword index of an earlier version is being rebuilt (once).\n"
+    assert not list(folder.glob("*.sqlite*"))
+    assert index.search("guards", 3) == [] and index.sync() == 12
+    assert _source_of(index, "Krakow trams") == "/news/krakow.txt"
+    index = KeywordIndex(folder, store)
+    assert capsys.readouterr().err == "" and index.sync() == 0 and index.search("guards", 3)
+
+    (index.path / "meta.json").write_text("{damaged", encoding="utf-8")
+    index = KeywordIndex(folder, store)
+    assert "rebuilt" in capsys.readouterr().err and index.sync() == 12 and index.search("guards", 3)
 
 
 def test_sync_reports_the_articles_it_indexes(isolated_home: Path) -> None:
@@ -207,3 +179,25 @@ def test_sync_reports_the_articles_it_indexes(isolated_home: Path) -> None:
     assert index.sync(lambda done, total: heard.append((done, total))) == 3
     assert heard == [(0, 3), (3, 3)]
     assert index.sync(lambda done, total: heard.append((done, total))) == 0 and len(heard) == 2  # nothing to do
+
+
+def test_readers_never_wait_for_the_writer_and_see_its_last_commit(isolated_home: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """While another process holds the write lock, a question's sync (`wait=False`) returns at once and searches
+    the last commit; an ingest's sync waits, then gives up with TimeoutError. Another reader of the same index
+    sees a commit at its next sync."""
+    settings = load_settings()
+    store = open_store(settings, "all-MiniLM-L6-v2")
+    fill(store, batched=True)
+    writer = KeywordIndex(settings.keyword_index_path, store)
+    reader = KeywordIndex(settings.keyword_index_path, store)
+    assert writer.sync() == 3 and reader.search("guards", 3) == []
+    assert reader.sync(wait=False) == 0 and reader.search("guards", 3)  # reloaded: the writer's commit
+    _write(store, {"/news/krakow.txt": FLOOD_REPORTS["krakow.txt"]})
+    monkeypatch.setattr(KeywordIndex, "LOCK_WAIT_SECONDS", 0.2)
+    with file_lock(reader.lock_path):  # another process writing (a lock of another descriptor: the same conflict)
+        assert reader.sync(wait=False) == 0 and reader.search("Krakow trams", 3) == []
+        with pytest.raises(TimeoutError):
+            reader.sync()
+    assert reader.sync(wait=False) == 1 and reader.search("Krakow trams", 3)
+    assert writer.sync() == 0 and writer.search("Krakow trams", 3)

@@ -14,14 +14,13 @@ import shutil
 import signal
 import sqlite3
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pytest
 
-from assistant.corpus.keyword_index import _POSTING
 from tests.cli_helpers import stop, warm_home
 from tests.conftest import SEEDS, free_port
 from tests.integration.servers import CHROMA_READY, chroma_command, start_server
@@ -212,19 +211,96 @@ def test_ingest_killed_inside_a_write_then_rerun_is_clean(point: str, tmp_path: 
     assert_keyword_index_matches(session)
 
 
+KEYWORD_QUERIES = ["storm Lima homes power", "Repairs district utility days", "Late storm flooded streets dawn",
+                   "storm season ended early forecasters", QUESTION]
+
+
 def assert_keyword_index_matches(session: Any) -> None:
     """The keyword index kept beside the store holds exactly the store's chunks, with their current text and
-    records."""
+    records, and finds for a fixed set of queries the chunks an index built from scratch finds."""
+    from assistant.corpus import KeywordIndex
+
     index = session.retriever.keyword_index
     index.sync()
-    indexed = dict(index.db.execute("SELECT chunk_id, text FROM records").fetchall())
     stored = session.store.get_chunks()
-    assert indexed == {c.chunk_id: c.text for c in stored}
-    rows = {row for (row,) in index.db.execute("SELECT row FROM records")}
-    posted = {int(r) for (data,) in index.db.execute("SELECT data FROM postings")
-              for r in np.frombuffer(data, dtype=_POSTING)["row"]}
-    assert posted == rows  # no posting of a chunk gone, none missing
+    assert index.chunk_ids() == {c.chunk_id for c in stored}  # no chunk gone, none missing, none twice
     assert index.chunks([c.chunk_id for c in stored]) == stored
+    with tempfile.TemporaryDirectory() as folder:
+        fresh = KeywordIndex(Path(folder), session.store)
+        fresh.sync()
+        for query in KEYWORD_QUERIES:
+            hits = index.search(query, 1000)
+            assert len(hits) == len({c for c, _ in hits})
+            assert {c for c, _ in hits} == {c for c, _ in fresh.search(query, 1000)}, query
+
+
+# SIGKILL inside the keyword index's sync (the last step of `Session.ingest`) ------------------------------
+
+KEYWORD_DRIVER = """
+import os, signal, sys
+from pathlib import Path
+from assistant.corpus import keyword_index
+
+point, folder = sys.argv[1], Path(sys.argv[2])
+seen = {"n": 0}
+
+def die() -> None:
+    os.kill(os.getpid(), signal.SIGKILL)
+
+if point == "before-commit":           # documents deleted and added, not committed
+    document = keyword_index.KeywordIndex._document
+    def counted(chunk):
+        seen["n"] += 1
+        if seen["n"] > 10:
+            die()
+        return document(chunk)
+    keyword_index.KeywordIndex._document = staticmethod(counted)
+elif point in ("after-commit", "after-articles"):  # committed, not recorded; recorded, the revision not
+    replace = keyword_index._replace
+    def replacing(path, text):
+        seen["n"] += 1
+        if seen["n"] > (0 if point == "after-commit" else 1):
+            die()
+        replace(path, text)
+    keyword_index._replace = replacing
+
+from assistant.config import load_settings
+from assistant.answer import open_session
+
+session = open_session(load_settings())
+session.ingest([folder], warn=print, progress=lambda done, total, name: None, prune=True)
+print("finished without being killed")
+"""
+
+
+@pytest.mark.parametrize("point", ["before-commit", "after-commit", "after-articles"])
+def test_ingest_killed_inside_the_keyword_index_sync_then_rerun_is_clean(point: str, tmp_path: Path,
+                                                                         tmp_path_factory: pytest.TempPathFactory,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Killed while its keyword index sync deletes and adds the changed articles' chunks, after its commit, or
+    after recording its articles: a rerun leaves the store and the keyword index as a clean run does."""
+    home = fresh_home(tmp_path, tmp_path_factory)
+    folder = write_corpus(tmp_path / "corpus", 40)
+    env = {**os.environ, "ASSISTANT_HOME": str(home)}
+    first = subprocess.run([str(PYTHON), "-c", KEYWORD_DRIVER, "none", str(folder)], capture_output=True, text=True,
+                           env=env, timeout=600, check=False)
+    assert first.returncode == 0 and "finished" in first.stdout, first.stderr
+    for i in range(0, 40, 3):  # changed (their chunks replaced in the index) and removed ones
+        path = folder / f"storm-{i:03d}.txt"
+        path.write_text(path.read_text() + "The storm season ended early this year, forecasters said.\n")
+    for i in range(40, 60):
+        (folder / f"storm-{i:03d}.txt").write_text(f"Late storm {i}\n\nStorm {i} reached Lima at dawn. "
+                                                    f"It flooded {i} streets.\n")
+    (folder / "storm-001.txt").unlink()
+    killed = subprocess.run([str(PYTHON), "-c", KEYWORD_DRIVER, point, str(folder)], capture_output=True, text=True,
+                            env=env, timeout=600, check=False)
+    assert killed.returncode == -signal.SIGKILL, (killed.stdout, killed.stderr)
+
+    session = open_store(home, monkeypatch)
+    report = session.ingest([folder], warn=print, progress=lambda done, total, name: None, prune=True)
+    assert report.ingested == [] and report.skipped == []
+    assert_clean(session.store, [folder])
+    assert_keyword_index_matches(session)
 
 
 def _stored_vectors(home: Path, collection_suffix: str = "") -> int:
