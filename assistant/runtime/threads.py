@@ -4,23 +4,20 @@ Generation threads meet at a spinning barrier after every operation of every tok
 cores nothing else wants: on this 2-core machine (F16 SmolLM2) two threads write a token in ~24 ms and one in
 ~38 ms, but with another process keeping one core busy two threads take ~80 ms a token (one waits for the core
 while the other spins). So on a machine of up to 4 CPUs a reply is generated on every CPU when no other task is
-runnable as it starts, else (and on bigger machines) on half of them; and it drops to half for the rest of the
-reply when a token takes much longer than the fastest one so far (a load that started meanwhile). Thread counts
-do not change the answers (the 54 eval answers are the same on 1 and 2 threads).
+runnable as it starts, else (and on bigger machines) on half of them. Thread counts do not change the answers
+(the 54 eval answers are the same on 1 and 2 threads).
 """
 
 from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 LOADAVG = Path("/proc/loadavg")
 # Machines with more CPUs than this keep half of them even when idle: half is then at least 3 threads, and their
 # logical CPUs often come in pairs sharing a core (half is one per core, as llama.cpp's own default).
 ALL_CPUS_UP_TO = 4
-SLOW_TOKEN_FACTOR = 2.5  # a token this many times slower than the reply's fastest means the cores are contended
 
 
 def cpu_count() -> int:
@@ -56,28 +53,3 @@ def generation_threads(loadavg: Path | None = None) -> int:
     if cpu_count() <= ALL_CPUS_UP_TO and other_runnable_tasks(loadavg) == 0:
         return cpu_count()
     return half_the_cpus()
-
-
-class SlowTokenWatch:
-    """Call `slow(tokens)` as a reply grows, with the number of tokens evaluated so far: True when the tokens since
-    the last call took more than `SLOW_TOKEN_FACTOR` times the fastest token so far each. The first call (after the
-    prompt's evaluation) only starts the clock; calls in a burst (a streamed piece held back, then sent with the
-    next) are timed together."""
-
-    def __init__(self, clock: Callable[[], float] = time.perf_counter) -> None:
-        self._clock = clock
-        self._last: tuple[float, int] | None = None
-        self._fastest: float | None = None
-
-    def slow(self, tokens: int) -> bool:
-        now = self._clock()
-        if self._last is not None and tokens <= self._last[1]:
-            return False  # no new token since the last call: keep timing from there
-        last, self._last = self._last, (now, tokens)
-        if last is None:
-            return False
-        per_token = (now - last[0]) / (tokens - last[1])
-        if self._fastest is not None and per_token > SLOW_TOKEN_FACTOR * self._fastest:
-            return True
-        self._fastest = per_token if self._fastest is None else min(self._fastest, per_token)
-        return False

@@ -1,5 +1,5 @@
-"""Generation threads of the local model: every CPU only while the CPUs are free, half of them otherwise, and a
-drop back to half when tokens slow down (`assistant.runtime.threads`)."""
+"""Generation threads of the local model: every CPU only while the CPUs are free, half of them otherwise
+(`assistant.runtime.threads`)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from assistant.runtime import threads
-from assistant.runtime.threads import SlowTokenWatch, cpu_count, generation_threads, half_the_cpus, other_runnable_tasks
+from assistant.runtime.threads import cpu_count, generation_threads, half_the_cpus, other_runnable_tasks
 
 
 def _loadavg(tmp_path: Path, running: str) -> Path:
@@ -51,21 +51,3 @@ def test_a_busy_process_is_seen_as_running() -> None:
     finally:
         spinner.kill()
         spinner.wait()
-
-
-def test_a_token_much_slower_than_the_fastest_is_slow() -> None:
-    now = [0.0]
-    watch = SlowTokenWatch(clock=lambda: now[0])
-
-    def token_after(seconds: float, tokens: int) -> bool:
-        now[0] += seconds
-        return watch.slow(tokens)
-
-    assert not token_after(0.0, 100)  # the first piece, after the prompt: only starts the clock
-    assert not token_after(0.030, 101)
-    assert not token_after(0.020, 102)
-    assert not token_after(0.0001, 102)  # no new token (a piece held back): not timed
-    assert not token_after(0.045, 103)  # 2.25x the fastest (0.020 s, from the last timed call)
-    assert not token_after(0.100, 106)  # three tokens at once: 0.033 s each
-    assert token_after(0.060, 107)  # 3x the fastest
-

@@ -1,6 +1,11 @@
 """llama.cpp's state after a prompt's fixed start, kept on disk so that a new process restores it instead of
-evaluating it again (on 2 cores, SmolLM2 takes ~0.4 s for the ~70 tokens of the system message; the restore
-a few ms).
+evaluating it again.
+
+Written for llama-cpp-python 0.3.36 (`WRITTEN_FOR`): a restore writes the state of sequence 0 through llama.cpp's
+C API and then `Llama.input_ids` and `Llama.n_tokens`, llama-cpp-python's own record of what its context holds,
+which it does not expose for writing (its public `load_state` also copies ~14 MB of logits for SmolLM2's 73
+tokens and clears the rest of its 512 x 49,152 logits array). With another release, or `ASSISTANT_NO_COMPAT=1`,
+nothing is kept and each process evaluates the start itself. Measured gain: see `MEASURED`.
 
 A file holds one sequence's state (`llama_state_seq_get_data`: its KV cells) and the tokens it covers. Its name
 hashes everything the state depends on: the model file (path, size, mtime), the context size, llama-cpp-python's
@@ -18,7 +23,13 @@ from pathlib import Path
 from typing import Any
 
 from assistant.files import partial_path
+from assistant.runtime.compat import applies
 
+WRITTEN_FOR = {"llama-cpp-python": "0.3.36"}
+# SmolLM2's 73-token start on 2 cores, idle: evaluated by `prime` 0.26-0.28 s, restored here 2-3 ms, restored through
+# the public `save_state`/`load_state` (a 16 MB file) 17-20 ms (132 ms with the file not cached); under a load of
+# 6: here 17-37 ms, public 190-240 ms.
+MEASURED = "the prompts' start restored in 2-3 ms instead of evaluated in 0.26-0.28 s (2 idle cores)"
 FORMAT = 1
 _MAGIC = b"ASSISTANT-KV"
 
@@ -56,7 +67,7 @@ def restore(llama: Any, path: Path) -> bool:
     if not tokens or len(tokens) > llama.n_ctx() or hashlib.sha256(state).hexdigest() != digest:
         return False
     buffer = (ctypes.c_uint8 * len(state)).from_buffer_copy(state)
-    if not llama_cpp.llama_state_seq_set_data(llama._ctx.ctx, buffer, len(state), 0):
+    if not llama_cpp.llama_state_seq_set_data(llama.ctx, buffer, len(state), 0):
         return False
     llama.input_ids[: len(tokens)] = tokens
     llama.n_tokens = len(tokens)
@@ -68,9 +79,9 @@ def save(llama: Any, path: Path) -> None:
     import llama_cpp
 
     tokens = [int(t) for t in llama.input_ids[: llama.n_tokens]]
-    size = llama_cpp.llama_state_seq_get_size(llama._ctx.ctx, 0)
+    size = llama_cpp.llama_state_seq_get_size(llama.ctx, 0)
     buffer = (ctypes.c_uint8 * size)()
-    written = llama_cpp.llama_state_seq_get_data(llama._ctx.ctx, buffer, size, 0)
+    written = llama_cpp.llama_state_seq_get_data(llama.ctx, buffer, size, 0)
     if not tokens or not 0 < written <= size:
         return
     state = bytes(buffer)[:written]
@@ -82,3 +93,20 @@ def save(llama: Any, path: Path) -> None:
         os.replace(partial, path)
     finally:
         partial.unlink(missing_ok=True)
+
+
+def usable() -> bool:
+    """Whether states are kept and restored in this process (else `prime` evaluates the start every time)."""
+    return applies(WRITTEN_FOR)
+
+
+def private_names_missing() -> list[str]:
+    """The names this patch relies on that the installed llama-cpp-python lacks."""
+    import llama_cpp
+    from llama_cpp import Llama
+
+    functions = ("llama_state_seq_get_size", "llama_state_seq_get_data", "llama_state_seq_set_data")
+    gone = [f"llama_cpp.{name}" for name in functions if not callable(getattr(llama_cpp, name, None))]
+    code = Llama.__init__.__code__.co_names  # attributes `__init__` sets, which a restore writes
+    return gone + [f"Llama.{name}" for name in ("input_ids", "n_tokens") if name not in code] + (
+        [] if isinstance(getattr(Llama, "ctx", None), property) else ["Llama.ctx"])

@@ -1,5 +1,5 @@
 """The primed prompt state of the local model (`LlamaCppLLM.prime`, started by `assistant.runtime.loading.warm_up`):
-evaluated, or restored from the data folder (`assistant.runtime.prompt_cache`), and answers unchanged."""
+evaluated, or restored from the data folder (`assistant.runtime.compat.prompt_state`), and answers unchanged."""
 
 from __future__ import annotations
 

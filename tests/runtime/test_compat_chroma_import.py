@@ -1,4 +1,4 @@
-"""`import chromadb` without the parts never run, and its settings read once (`assistant.runtime.chroma_import`)."""
+"""`import chromadb` without the parts never run, and its settings read once (`runtime.compat.chroma_import`)."""
 
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ def test_chromadb_imported_without_signature_checks_works_and_restores_them(tmp_
     code = (
         "import json, sys, overrides\n"
         "real = overrides.override, overrides.overrides\n"
-        "from assistant.runtime.chroma_import import import_chromadb\n"
+        "from assistant.runtime.compat.chroma_import import import_chromadb\n"
         "chromadb = import_chromadb()\n"
         "from chromadb.api.segment import SegmentAPI\n"
         f"client = chromadb.PersistentClient(path={str(tmp_path)!r})\n"
@@ -61,7 +61,7 @@ def test_chromadb_reads_its_settings_from_the_environment_once_during_its_import
         "    reads.append(cls.__module__)\n"
         "    return real.__func__(cls, sources, init_kwargs)\n"
         "BaseSettings._settings_build_values = classmethod(counted)\n"
-        "from assistant.runtime.chroma_import import LOCAL_CLIENT, import_chromadb\n"
+        "from assistant.runtime.compat.chroma_import import LOCAL_CLIENT, import_chromadb\n"
         "chromadb = import_chromadb(*LOCAL_CLIENT)\n"
         "import chromadb.api.client as api_client, chromadb.api.async_client as async_client\n"
         "from chromadb.config import Settings\n"
@@ -89,7 +89,7 @@ def test_opening_a_store_or_a_server_client_runs_no_signature_check(tmp_path: Pa
         "calls = []\n"
         "real = checks._validate_method\n"
         "checks._validate_method = lambda *a, **k: (calls.append(a[0].__qualname__), real(*a, **k))[1]\n"
-        "from assistant.runtime.chroma_import import SERVER_CLIENT, import_chromadb\n"
+        "from assistant.runtime.compat.chroma_import import SERVER_CLIENT, import_chromadb\n"
         "from assistant.config import load_settings\n"
         "from assistant.corpus import open_store\n"
         "store = open_store(load_settings(), 'all-MiniLM-L6-v2')\n"
@@ -113,7 +113,7 @@ def test_modules_chromadb_imports_for_unused_paths_load_at_their_first_use(tmp_p
     configuration naming Chroma's default embedding function, a tracing exporter, an `import` of the module."""
     code = (
         "import json, sys\n"
-        "from assistant.runtime.chroma_import import DEFERRED, import_chromadb\n"
+        "from assistant.runtime.compat.chroma_import import DEFERRED, import_chromadb\n"
         "from assistant.config import load_settings\n"
         "from assistant.corpus import open_store\n"
         "import_chromadb()\n"
