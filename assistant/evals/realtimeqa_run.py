@@ -97,7 +97,8 @@ def summary(outcome: Outcome, system: str) -> dict[str, Any]:
     doc["by_week"] = {}
     for week, timing in outcome.timing.items():
         doc["by_week"][week] = {**per_kind([s for s, w in zip(scores, outcome.weeks, strict=True) if w == week]),
-                                "seconds": timing.total_s}
+                                "seconds": timing.total_s, "ingest_seconds": round(timing.ingest_s, 1),
+                                "question_seconds": round(timing.questions_s, 1), "cached": timing.reused}
     return doc
 
 

@@ -118,7 +118,9 @@ def test_the_fixture_week_end_to_end(tmp_path: Path, monkeypatch: pytest.MonkeyP
         for figures_ in (out[kind], out["by_week"][WEEK][kind]):
             assert figures_["n"] == n and {"right", "wrong", "abstained", "precision", "verbatim_rate"} <= set(figures_)
             assert figures_["right"] + figures_["wrong"] + (figures_["abstained"] if kind != "unanswerable" else 0) == n
-    assert out["by_week"][WEEK]["seconds"] > 0 and "surfaced" in out["conflict"]
+    week = out["by_week"][WEEK]
+    assert week["seconds"] >= week["ingest_seconds"] + week["question_seconds"] > 0 and not week["cached"]
+    assert "surfaced" in out["conflict"]
     document = json.loads((report / "report.json").read_text(encoding="utf-8"))
     assert {q["week"] for q in document["questions"]} == {WEEK} and len(document["questions"]) == 4
     collections = document["meta"]["collections"]
