@@ -139,7 +139,16 @@ def main() -> None:
     parser.add_argument("--no-torch", action="store_true", help="skip the sentence-transformers (torch) figures")
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "assistant-bench")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results.json")
+    parser.add_argument("--only", default="",
+                        help="run only these steps (comma-separated: startup, retrieval), print their figures as JSON "
+                             "and write them to --work/partial.json (results.json and the table need every step)")
     args = parser.parse_args()
+    only = {step.strip() for step in args.only.split(",") if step.strip()}
+    if only - {"startup", "retrieval"}:
+        parser.error(f"--only takes startup and retrieval, not {', '.join(sorted(only - {'startup', 'retrieval'}))}")
+    if only:
+        args.out = args.work / "partial.json"
+        args.no_stock = args.no_torch = True
     articles = args.articles
     stock = not args.no_stock
     work: Path = args.work
@@ -156,6 +165,10 @@ def main() -> None:
     onnx_dir = work / "onnx"
     link_onnx(home, onnx_dir)
     env = environment(home)
+
+    if only:
+        run_only(only, args, results, home, onnx_dir)
+        return
 
     log("1/5 embedding model: ONNX export (once) and torch-free load")
     fresh_export = not any(onnx_dir.glob("*.onnx"))
@@ -189,28 +202,7 @@ def main() -> None:
     args.out.write_text(json.dumps(results, indent=2) + "\n")  # partial results, completed at the end
 
     log("3/5 start-up: `assistant --help`, `assistant ask --json` on the seeds (process start to answer)")
-    seeds = ROOT / "seeds"
-    run_json([ASSISTANT, "ingest", str(seeds), "--json"], env)
-    if stock:
-        worker("stock-ingest", env, "--corpus", str(seeds), "--collection", "stock_seeds")
-    question = QUESTIONS[0]
-    rows: dict[str, list[dict[str, Any]]] = {"help": [], "ask_onnx": [], "ask_torch": [], "stock_ask": []}
-    timed([ASSISTANT, "ask", "--json", question], env)  # warm the OS file cache and the model files
-    for run in range(args.runs):
-        log(f"  run {run + 1}/{args.runs}")
-        seconds, _ = timed([ASSISTANT, "--help"], env)
-        rows["help"].append({"wall_s": seconds})
-        for key, backend in (("ask_onnx", "onnx"), ("ask_torch", "torch")):
-            if backend == "torch" and args.no_torch:
-                continue
-            seconds, out = timed([ASSISTANT, "ask", "--json", question],
-                                 environment(home, ASSISTANT_MINILM_BACKEND=backend))
-            timings = json.loads(out)["timings_ms"]
-            rows[key].append({"wall_s": seconds, **timings, "outside_generate_s": seconds - timings["generate"] / 1000})
-        if stock and run < args.stock_runs:
-            seconds, _ = timed([PY, str(ROOT / "bench" / "worker.py"), "stock-ask", "--question", question], env)
-            rows["stock_ask"].append({"wall_s": seconds})
-    results["startup"] = {k: v for k, v in rows.items() if v}
+    results["startup"] = startup(args, home, stock)
     args.out.write_text(json.dumps(results, indent=2) + "\n")
 
     log("4/5 answers: retrieve / generate / verify, ours and CitationQueryEngine, in one process")
@@ -218,24 +210,76 @@ def main() -> None:
     results["answers"] = worker("answers", env, *extra)
 
     log(f"5/5 retrieval at {args.chunks:,} chunks")
-    large, built = ensure_large_store(work, args.chunks, onnx_dir)
-    link_onnx(large, onnx_dir)
-    results["retrieval"] = {"store": built}
-    # Our queries alternate with the stock retriever's in one process, and its torch embedding's OpenMP threads
-    # spin after each query on the cores our next one needs: passive waiting made both faster (08:50, 2026-11-29:
-    # ours p50 28.5 -> 23.6 ms, stock 44.4 -> 33.0 ms). Runs before that date measured with spinning threads.
-    large_env = environment(large, ASSISTANT_COLLECTION="large", OMP_WAIT_POLICY="PASSIVE")
-    results["retrieval"]["ours_onnx"] = worker("retrieval", {**large_env, "ASSISTANT_MINILM_BACKEND": "onnx"},
-                                               "--queries", str(args.queries), *(["--stock"] if stock else []))
-    if not args.no_torch:
-        results["retrieval"]["ours_torch"] = worker("retrieval", {**large_env, "ASSISTANT_MINILM_BACKEND": "torch"},
-                                                    "--queries", str(max(10, args.queries // 3)))
+    results["retrieval"] = retrieval(args, work, onnx_dir, stock)
     results["machine"]["load_average_end"] = os.getloadavg()[0]
     results["bench_seconds"] = time.perf_counter() - started
     results["summary"] = summarize(results)
     args.out.write_text(json.dumps(results, indent=2) + "\n")
     print(render(results))
     log(f"wrote {args.out} ({results['bench_seconds']:.0f} s)")
+
+
+def startup(args: argparse.Namespace, home: Path, stock: bool) -> dict[str, list[dict[str, Any]]]:
+    """Process runs of `assistant --help` and `assistant ask --json` on the seeds: with the ONNX and torch
+    embeddings, and with every compatibility patch off (`ASSISTANT_NO_COMPAT=1`: the plain path's cost)."""
+    env = environment(home)
+    run_json([ASSISTANT, "ingest", str(ROOT / "seeds"), "--json"], env)
+    if stock:
+        worker("stock-ingest", env, "--corpus", str(ROOT / "seeds"), "--collection", "stock_seeds")
+    question = QUESTIONS[0]
+    rows: dict[str, list[dict[str, Any]]] = {"help": [], "ask_onnx": [], "ask_no_compat": [], "ask_torch": [],
+                                             "stock_ask": []}
+    timed([ASSISTANT, "ask", "--json", question], env)  # warm the OS file cache and the model files
+    variants = {"ask_onnx": {"ASSISTANT_MINILM_BACKEND": "onnx"},
+                "ask_no_compat": {"ASSISTANT_MINILM_BACKEND": "onnx", "ASSISTANT_NO_COMPAT": "1"},
+                "ask_torch": {"ASSISTANT_MINILM_BACKEND": "torch"}}
+    if args.no_torch:
+        del variants["ask_torch"]
+    for run in range(args.runs):
+        log(f"  run {run + 1}/{args.runs}")
+        seconds, _ = timed([ASSISTANT, "--help"], env)
+        rows["help"].append({"wall_s": seconds})
+        for key, extra in variants.items():
+            seconds, out = timed([ASSISTANT, "ask", "--json", question], environment(home, **extra))
+            timings = json.loads(out)["timings_ms"]
+            rows[key].append({"wall_s": seconds, **timings, "outside_generate_s": seconds - timings["generate"] / 1000})
+        if stock and run < args.stock_runs:
+            seconds, _ = timed([PY, str(ROOT / "bench" / "worker.py"), "stock-ask", "--question", question], env)
+            rows["stock_ask"].append({"wall_s": seconds})
+    return {k: v for k, v in rows.items() if v}
+
+
+def retrieval(args: argparse.Namespace, work: Path, onnx_dir: Path, stock: bool) -> dict[str, Any]:
+    """Query embedding + hybrid search at `--chunks` chunks (the store built once and reused)."""
+    large, built = ensure_large_store(work, args.chunks, onnx_dir)
+    link_onnx(large, onnx_dir)
+    result: dict[str, Any] = {"store": built}
+    # Our queries alternate with the stock retriever's in one process, and its torch embedding's OpenMP threads
+    # spin after each query on the cores our next one needs: passive waiting made both faster (08:50, 2026-11-29:
+    # ours p50 28.5 -> 23.6 ms, stock 44.4 -> 33.0 ms). Runs before that date measured with spinning threads.
+    large_env = environment(large, ASSISTANT_COLLECTION="large", OMP_WAIT_POLICY="PASSIVE")
+    result["ours_onnx"] = worker("retrieval", {**large_env, "ASSISTANT_MINILM_BACKEND": "onnx"},
+                                 "--queries", str(args.queries), *(["--stock"] if stock else []))
+    if not args.no_torch:
+        result["ours_torch"] = worker("retrieval", {**large_env, "ASSISTANT_MINILM_BACKEND": "torch"},
+                                      "--queries", str(max(10, args.queries // 3)))
+    return result
+
+
+def run_only(only: set[str], args: argparse.Namespace, results: dict[str, Any], home: Path, onnx_dir: Path) -> None:
+    """`--only`: the chosen steps, their figures printed as JSON (medians of the start-up runs included)."""
+    if "startup" in only:
+        log("start-up: `assistant --help`, `assistant ask --json` on the seeds, with and without the patches")
+        rows = startup(args, home, stock=False)
+        results["startup"] = rows
+        results["startup_medians_s"] = {k: _median(v, "wall_s") for k, v in rows.items()}
+    if "retrieval" in only:
+        log(f"retrieval at {args.chunks:,} chunks")
+        results["retrieval"] = retrieval(args, args.work, onnx_dir, stock=False)
+    results["machine"]["load_average_end"] = os.getloadavg()[0]
+    args.out.write_text(json.dumps(results, indent=2) + "\n")
+    print(json.dumps({k: results[k] for k in ("startup_medians_s", "retrieval", "machine") if k in results}, indent=2))
+    log(f"wrote {args.out}")
 
 
 def _median(rows: list[dict[str, Any]], key: str) -> float:
@@ -256,6 +300,9 @@ def summarize(r: dict[str, Any]) -> dict[str, Any]:
         "help_s": _median(start["help"], "wall_s"),
         "ask_s": _median(start["ask_onnx"], "wall_s"),
         "ask_outside_generate_s": _median(start["ask_onnx"], "outside_generate_s"),
+        "ask_no_compat_s": _median(start.get("ask_no_compat", []), "wall_s"),
+        "keyword_p50_ms": ret["ours_onnx"]["parts_p50_ms"]["keyword"],
+        "keyword_p95_ms": ret["ours_onnx"].get("keyword_p95_ms"),
         "verify_share": ans["verify_share"],
         "onnx_load_s": r["onnx"]["load_and_first_embedding_s"],
     }
@@ -337,11 +384,15 @@ def render(r: dict[str, Any]) -> str:
         f"{f(stock_ret and stock_ret['p50_ms'] / s['retrieval_p50_ms'], '×', 2)} faster | < 30 / < 60 |",
         "| Retrieval parts p50 (ms) | " + ", ".join(
             f"{k} {v:.1f}" for k, v in ret["ours_onnx"]["parts_p50_ms"].items()) + " | | | |",
+        f"| Keyword side p50 / p95 (ms, tantivy) | {f(s['keyword_p50_ms'], digits=2)} / "
+        f"{f(s['keyword_p95_ms'], digits=2)} | | | ≤ 3 / ≤ 8 |",
         f"| `assistant --help` (s, process) | {f(s['help_s'], digits=2)} | | | < 0.5 |",
         f"| `assistant ask --json`, process start to answer (s, median) | {f(s['ask_s'], digits=2)} | "
         f"{f(s.get('stock_ask_s'), digits=2)} | {f(s.get('stock_ask_s') and s['stock_ask_s'] / s['ask_s'], '×', 2)} "
         "faster | < 3 |",
         f"| … of which outside LLM generation (s) | {f(s['ask_outside_generate_s'], digits=2)} | | | |",
+        f"| … with every compatibility patch off (`ASSISTANT_NO_COMPAT=1`; s, median) | "
+        f"{f(s['ask_no_compat_s'], digits=2)} | | | |",
         f"| Torch-free model load + first embedding (s) | {f(s['onnx_load_s'], digits=2)} | | | |",
         "| Answer: retrieve / generate / verify p50 (ms) | " + " / ".join(
             f"{ans['p50_ms'][k]:,.0f}" for k in ("retrieve", "generate", "verify")) + " | "

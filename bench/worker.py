@@ -368,6 +368,7 @@ def step_retrieval(args: argparse.Namespace) -> dict[str, Any]:
         "p50_ms": pct(ours, 0.5) * ms, "p95_ms": pct(ours, 0.95) * ms,
         "parts_p50_ms": {"embed": pct(embed, 0.5) * ms, "dense": pct(dense, 0.5) * ms,
                          "keyword": pct(keyword, 0.5) * ms, "sync_check": pct(sync, 0.5) * ms},
+        "keyword_p95_ms": pct(keyword, 0.95) * ms, "sync_check_p95_ms": pct(sync, 0.95) * ms,
         "peak_rss_mb": peak_rss_mb(),
     }
     if theirs:
