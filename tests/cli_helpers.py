@@ -118,3 +118,13 @@ def run_main(argv: list[str], monkeypatch: pytest.MonkeyPatch,
         code = int(exc.code or 0)
     out, err = capsys.readouterr()
     return code, out, err
+
+
+def last_json_line(code: str, home: Path | None = None) -> Any:
+    """Run `code` in a fresh interpreter (its data under `home`, if given), which must exit 0; the last line it
+    printed, parsed as JSON."""
+    env = {**os.environ, "ASSISTANT_HOME": str(home)} if home is not None else None
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])

@@ -7,23 +7,11 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 HEAVY = ("torch", "transformers", "sentence_transformers", "llama_index.core", "chromadb", "onnxruntime", "llama_cpp")
-
-
-def _last_json_line(code: str, home: Path | None = None) -> Any:
-    """Run `code` in a fresh interpreter (its data under `home`, if given), which must exit 0; the last line it
-    printed, parsed as JSON."""
-    env = {**os.environ, "ASSISTANT_HOME": str(home)} if home is not None else None
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env,
-                          timeout=300)
-    assert done.returncode == 0, done.stderr[-2000:]
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
 
 
 def test_help_imports_no_heavy_module() -> None:

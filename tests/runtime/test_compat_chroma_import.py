@@ -2,28 +2,13 @@
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 
+from tests.cli_helpers import last_json_line
+
 ROOT = Path(__file__).resolve().parents[2]
-HEAVY = ("torch", "transformers", "sentence_transformers", "llama_index.core", "chromadb", "onnxruntime", "llama_cpp")
-
-
-def _last_json_line(code: str, home: Path | None = None) -> Any:
-    """Run `code` in a fresh interpreter (its data under `home`, if given), which must exit 0; the last line it
-    printed, parsed as JSON."""
-    env = {**os.environ, "ASSISTANT_HOME": str(home)} if home is not None else None
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env,
-                          timeout=300)
-    assert done.returncode == 0, done.stderr[-2000:]
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
 
 
 def test_chromadb_imported_without_signature_checks_works_and_restores_them(tmp_path: Path) -> None:
@@ -43,7 +28,7 @@ def test_chromadb_imported_without_signature_checks_works_and_restores_them(tmp_
         "                  'marked': getattr(SegmentAPI.heartbeat, '__override__', False), 'hit': hit,\n"
         "                  'again': import_chromadb() is chromadb}))\n"
     )
-    assert _last_json_line(code, tmp_path) == {"restored": True, "marked": True, "hit": ["a"], "again": True}
+    assert last_json_line(code, tmp_path) == {"restored": True, "marked": True, "hit": ["a"], "again": True}
 
 
 def test_chromadb_reads_its_settings_from_the_environment_once_during_its_import(
@@ -75,7 +60,7 @@ def test_chromadb_reads_its_settings_from_the_environment_once_during_its_import
         "    'same_values': all(d.model_dump() == later.model_dump() for d in defaults),\n"
         "    'restored': BaseSettings.__dict__['_settings_build_values'].__func__ is counted}))\n"
     )
-    assert _last_json_line(code, tmp_path) == {"reads": 1, "after": 1, "ports": [1234] * 5, "distinct": 5,
+    assert last_json_line(code, tmp_path) == {"reads": 1, "after": 1, "ports": [1234] * 5, "distinct": 5,
                                                "same_values": True, "restored": True}
 
 
@@ -104,7 +89,7 @@ def test_opening_a_store_or_a_server_client_runs_no_signature_check(tmp_path: Pa
         "        return 0\n"
         "print(json.dumps({'calls': calls, 'empty': empty, 'marked': marked}))\n"
     )
-    assert _last_json_line(code, tmp_path) == {"calls": ["Checked.heartbeat"], "empty": True, "marked": [True, True]}
+    assert last_json_line(code, tmp_path) == {"calls": ["Checked.heartbeat"], "empty": True, "marked": [True, True]}
 
 
 def test_modules_chromadb_imports_for_unused_paths_load_at_their_first_use(tmp_path: Path) -> None:
@@ -145,7 +130,7 @@ def test_modules_chromadb_imports_for_unused_paths_load_at_their_first_use(tmp_p
         "    'registry': 'default' in known_embedding_functions and 'openai' in known_embedding_functions,\n"
         "    'exporter': real_exporter, 'httpx_cli': callable(httpx._main.main), 'loaded': loaded()}))\n"
     )
-    assert _last_json_line(code, tmp_path) == {
+    assert last_json_line(code, tmp_path) == {
         "stand_ins": [], "after_import": [],
         "after_store": [[], ["Fire in Oslo A warehouse burned on Friday. Nobody was hurt."], 1, []],
         "ef": True, "registry": True, "exporter": True, "httpx_cli": True,
