@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from typing import Any
 
@@ -52,9 +51,10 @@ def translate_llm_error(exc: BaseException) -> UserError | BaseException:
     if isinstance(exc, openai.APITimeoutError):
         return UserError(f"the model server timed out {1 + MAX_RETRIES} times (ASSISTANT_REQUEST_TIMEOUT)")
     if isinstance(exc, openai.APIConnectionError):
-        if os.environ.get("OPENAI_BASE_URL") or os.environ.get("OPENAI_API_BASE"):
-            return UserError(f"cannot reach the model server {_server(exc)}: check OPENAI_BASE_URL and that it runs")
-        return UserError(f"cannot reach the model server {_server(exc)}: check the network connection")
+        server = _server(exc)
+        if server == "https://api.openai.com":  # OpenAI's own: no OPENAI_BASE_URL to check (`.env` included)
+            return UserError(f"cannot reach the model server {server}: check the network connection")
+        return UserError(f"cannot reach the model server {server}: check OPENAI_BASE_URL and that it runs")
     if isinstance(exc, openai.InternalServerError):
         return UserError(f"the model server failed with {exc.status_code} after {1 + MAX_RETRIES} attempts: "
                          "try again later")

@@ -26,14 +26,11 @@ def test_a_refused_key_names_the_server_and_the_key_setting_only(monkeypatch: py
     assert message == "https://api.openai.com refused the API key (401): check OPENAI_API_KEY"
 
 
-def test_an_unreachable_default_server_does_not_point_at_an_unset_base_url(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
-    monkeypatch.delenv("OPENAI_API_BASE", raising=False)
+def test_an_unreachable_default_server_does_not_point_at_an_unset_base_url() -> None:
     message = _message(openai.APIConnectionError(request=OPENAI))
     assert message == "cannot reach the model server https://api.openai.com: check the network connection"
 
 
-def test_an_unreachable_configured_server_points_at_the_base_url(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
+def test_an_unreachable_configured_server_points_at_the_base_url() -> None:
     message = _message(openai.APIConnectionError(request=httpx.Request("POST", "http://127.0.0.1:9/v1/chat")))
     assert message == "cannot reach the model server http://127.0.0.1:9: check OPENAI_BASE_URL and that it runs"
