@@ -105,7 +105,7 @@ def questions(count: int, articles: int) -> list[str]:
 
 # Workers --------------------------------------------------------------------------------------------
 
-def _check(answer: dict[str, Any], texts: dict[str, str]) -> str:
+def check_answer(answer: dict[str, Any], texts: dict[str, str]) -> str:
     """'' when the answer is sound, else what is wrong with it."""
     numbers = {c["n"] for c in answer["citations"]}
     if not answer["abstained"] and not answer["sentences"]:
@@ -115,8 +115,7 @@ def _check(answer: dict[str, Any], texts: dict[str, str]) -> str:
             return f"sentence with bad citations: {sentence}"
     for c in answer["citations"]:
         if c["source"] not in texts:
-            raw = Path(c["source"]).read_bytes()
-            texts[c["source"]] = raw.decode("utf-8-sig" if raw.startswith(b"\xef\xbb\xbf") else "utf-8")
+            texts[c["source"]] = Path(c["source"]).read_bytes().decode("utf-8-sig")  # a BOM is not text
         if texts[c["source"]][c["start"] : c["end"]] != c["quote"]:
             return f"quote does not match {c['source']} at {c['start']}-{c['end']}"
     return ""
@@ -140,7 +139,7 @@ def worker(batch: list[tuple[int, str]], env: dict[str, str], deadline: float) -
         started = time.perf_counter()
         try:
             answer = engine.ask(question).to_json()
-            problem = _check(answer, texts)
+            problem = check_answer(answer, texts)
             results.append({"i": index, "q": question, "ms": (time.perf_counter() - started) * 1000,
                             "abstained": answer["abstained"], "answer": answer["answer"], "problem": problem,
                             "pid": os.getpid()})

@@ -127,24 +127,11 @@ class Client:
         return None, time.perf_counter() - started, "still 429 after every retry"
 
 
-def check(answer: dict[str, Any], texts: dict[str, str]) -> str:
-    """'' when the answer is sound, else what is wrong with it."""
-    numbers = {c["n"] for c in answer["citations"]}
-    if not answer["abstained"] and not answer["sentences"]:
-        return "an answer without sentences"
-    for sentence in answer["sentences"]:
-        if not sentence["citations"] or not set(sentence["citations"]) <= numbers:
-            return f"sentence with bad citations: {sentence}"
-    for c in answer["citations"]:
-        if c["source"] not in texts:
-            texts[c["source"]] = Path(c["source"]).read_bytes().decode("utf-8-sig")
-        if texts[c["source"]][c["start"] : c["end"]] != c["quote"]:
-            return f"quote does not match {c['source']} at {c['start']}-{c['end']}"
-    return ""
-
-
 def run_clients(url: str, clients: int, per_client: int, questions: list[str]) -> dict[str, Any]:
-    """`clients` threads asking `per_client` questions each (cycling through `questions`); every answer checked."""
+    """`clients` threads asking `per_client` questions each (cycling through `questions`); every answer checked
+    as the load test checks it."""
+    from load_test import check_answer
+
     results: list[tuple[str, dict[str, Any] | None, float, str]] = []
     lock = threading.Lock()
     busy: list[int] = []
@@ -166,7 +153,7 @@ def run_clients(url: str, clients: int, per_client: int, questions: list[str]) -
         thread.join()
     wall = time.perf_counter() - started
     texts: dict[str, str] = {}
-    corrupt = [q for q, a, _, e in results if a is not None and check(a, texts)]
+    corrupt = [q for q, a, _, e in results if a is not None and check_answer(a, texts)]
     lost = [(q, e) for q, a, _, e in results if a is None]
     by_question: dict[str, set[str]] = {}
     for q, a, _, _ in results:
