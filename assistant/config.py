@@ -64,6 +64,9 @@ class Settings(BaseSettings):
     max_answer_tokens: int = Field(default=160, ge=16, le=4096, alias="ASSISTANT_MAX_ANSWER_TOKENS")
     request_timeout: float = Field(default=60.0, gt=0, alias="ASSISTANT_REQUEST_TIMEOUT")
     lenient: bool = Field(default=False, alias="ASSISTANT_LENIENT")
+    # Answers whose confidence (`assistant.answer.confidence`) is below this are withheld: "The articles do not
+    # say." The default and how it was chosen: docs/confidence.md.
+    min_confidence: float = Field(default=0.3, ge=0.0, le=1.0, alias="ASSISTANT_MIN_CONFIDENCE")
     # llama.cpp threads for a local GGUF; 0 = automatic: prompts on every CPU (llama-cpp-python's default), replies
     # on every CPU while nothing else runs, else on half (`assistant.runtime.threads`). More threads than free
     # cores makes llama.cpp spin: on 2 busy cores, 2 threads took 5-26 s for what 1 thread wrote in 1 s.

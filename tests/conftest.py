@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SEEDS = bundled_seeds()
 _SCRUBBED = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_API_BASE", "CHROMA_URL", "ASSISTANT_MODEL",
              "ASSISTANT_EMBEDDING", "ASSISTANT_COLLECTION", "ASSISTANT_TOP_K", "ASSISTANT_LENIENT",
-             "ASSISTANT_EMBEDDED_WEIGHTS")
+             "ASSISTANT_EMBEDDED_WEIGHTS", "ASSISTANT_MIN_CONFIDENCE")
 
 
 @pytest.fixture(autouse=True)

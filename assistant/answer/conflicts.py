@@ -10,10 +10,11 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from assistant.answer.candidates import answer_spans
 from assistant.answer.evidence import Evidence
 from assistant.answer.lexicon import ATTRIBUTED, CALENDAR_WORDS, CANONICAL, DATE, QUOTATION, VAGUE
 from assistant.answer.question import Question
-from assistant.answer.terms import name_terms
+from assistant.answer.terms import canonical_terms, name_terms
 from assistant.text import number_values, numbers, stem, words
 
 _COUNT_GAP_WORDS = 4
@@ -124,3 +125,68 @@ def find_conflicts(question: Question, candidates: Sequence[Evidence]) -> list[V
                              or answer_values(question.kind, e.text, question.terms))[:1]]
         claim.display = max(set(spelled), key=lambda v: (spelled.count(v), v.isalpha()), default=claim.display)
     return sorted(claims.values(), key=lambda c: (-len(c.evidence), -max(e.relevance for e in c.evidence)))
+
+
+PARALLEL_OVERLAP = 0.7  # the share of the longer sentence's other terms that the two sentences share
+
+
+def span_conflicts(question: Question, candidates: Sequence[Evidence], common: set[str]) -> list[ValueClaim]:
+    """Articles that make the same statement with a different name, place, amount or date in it ("the final was
+    played in Lorvik" / "... in Saltmere"): one claim per value, the most relevant sentence's value first.
+
+    Only parallel statements count: the sentences share most of their other terms (of the longer one) and differ
+    in one span of the asked type, which stands after or before the same word in both ("played in Lorvik" /
+    "played in Saltmere"). Two reports that phrase things differently are not compared: a missed disagreement leaves an
+    answer with its citations, a false one puts a wrong value beside it.
+    """
+    if not question.atype:
+        return []
+    best: dict[str, tuple[Evidence, dict[str, str]]] = {}
+    for evidence in candidates:  # best first: each article's most relevant sentence with a span of the type
+        spans = {s.key: s.text for s in answer_spans(question.atype, evidence.text, question.text, common)}
+        if spans and evidence.article_id not in best:
+            best[evidence.article_id] = (evidence, spans)
+    if len(best) < 2:
+        return []
+    (reference, ref_spans), *others = best.values()
+    agree, differ = [reference], []
+    for evidence, spans in others:
+        if not _parallel(reference.text, set(ref_spans), evidence.text, set(spans)):
+            continue
+        only_ours, only_theirs = [k for k in ref_spans if k not in spans], [k for k in spans if k not in ref_spans]
+        if len(only_ours) == 1 and len(only_theirs) == 1:  # one value changed; more is another statement
+            if _same_place(reference.text, ref_spans[only_ours[0]], evidence.text, spans[only_theirs[0]]):
+                differ.append((only_ours[0], only_theirs[0], spans[only_theirs[0]], evidence))
+        elif not only_ours and not only_theirs:
+            agree.append(evidence)
+    if not differ:
+        return []
+    value = max({d[0] for d in differ}, key=lambda v: sum(d[0] == v for d in differ))
+    claims = {value: ValueClaim(value, ref_spans[value], agree)}
+    for ours, key, display, evidence in differ:
+        if ours == value:
+            claims.setdefault(key, ValueClaim(key, display, [])).evidence.append(evidence)
+    if len(claims) < 2:
+        return []
+    return sorted(claims.values(), key=lambda c: (-len(c.evidence), -max(e.relevance for e in c.evidence)))
+
+
+def _parallel(first: str, first_spans: set[str], second: str, second_spans: set[str]) -> bool:
+    """Whether two sentences say the same thing apart from their spans."""
+    span_words = {w for key in first_spans | second_spans for w in key.split()}
+    a = {w for w in canonical_terms(first) if w not in span_words}
+    b = {w for w in canonical_terms(second) if w not in span_words}
+    if not a or not b:
+        return False
+    return len(a & b) / max(len(a), len(b)) >= PARALLEL_OVERLAP
+
+
+def _same_place(first: str, first_span: str, second: str, second_span: str) -> bool:
+    """Whether the two spans stand after the same word or before the same word in their sentences."""
+    def neighbours(text: str, span: str) -> tuple[str, str]:
+        at = text.find(span)
+        before, after = words(text[:at])[-1:], words(text[at + len(span):])[:1]
+        return (before[0] if before else "", after[0] if after else "")
+
+    (b1, a1), (b2, a2) = neighbours(first, first_span), neighbours(second, second_span)
+    return bool(b1 and b1 == b2) or bool(a1 and a1 == a2)

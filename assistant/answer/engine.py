@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from assistant.answer.conflicts import find_conflicts, has_answer_value, value_near_terms
+from assistant.answer.candidates import answer_spans, lower_case_words
+from assistant.answer.confidence import Features, answer_features, confidence
+from assistant.answer.conflicts import find_conflicts, has_answer_value, span_conflicts, value_near_terms
+from assistant.answer.constraints import misses
 from assistant.answer.evidence import (
     ABSTAIN_TEXT,
     AnswerSentence,
@@ -19,7 +21,7 @@ from assistant.answer.evidence import (
     Conflict,
     Evidence,
 )
-from assistant.answer.markers import parse_markers
+from assistant.answer.markers import draft_is_complete, parse_markers, render_sentence
 from assistant.answer.question import (
     Question,
     analyse_question,
@@ -37,7 +39,7 @@ from assistant.errors import UserError
 from assistant.limits import MAX_QUESTION_CHARS
 from assistant.resources import load_prompt
 from assistant.runtime import Loading, VectorCache, chat_messages, translate_llm_error
-from assistant.text import number_values
+from assistant.text import number_values, words
 
 if TYPE_CHECKING:
     from assistant.corpus import IngestReport
@@ -64,6 +66,8 @@ class Answer:
     timings_ms: dict[str, float]
     draft: str = ""
     retrieved: list[StoredChunk] = field(default_factory=list)
+    confidence: float = 1.0  # an answer's: how likely it is right; an abstention's: 1 - the withheld answer's
+    features: dict[str, float] = field(default_factory=dict)  # what `confidence` was computed from (not in the JSON)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -73,6 +77,7 @@ class Answer:
             "sentences": [asdict(s) for s in self.sentences],
             "citations": [asdict(c) for c in self.citations],
             "conflicts": [asdict(c) for c in self.conflicts],
+            "confidence": self.confidence,
             "model": self.model,
             "timings_ms": {k: round(v, 1) for k, v in self.timings_ms.items()},
         }
@@ -82,8 +87,9 @@ class Engine:
     """Question in, verified answer out; the retriever, LLM and embedding model are injected."""
 
     def __init__(self, retriever: Any, llm: Any, embed_model: Any, model_name: str, top_k: int = 6,
-                 vector_cache: VectorCache | None = None) -> None:
+                 vector_cache: VectorCache | None = None, min_confidence: float = 0.0) -> None:
         self.retriever = retriever
+        self.min_confidence = min_confidence
         self.llm = llm
         self.embed_model = embed_model
         self.model_name = model_name
@@ -142,7 +148,7 @@ class Engine:
                 text += delta
                 if on_token and delta:
                     on_token(delta)
-                if _draft_is_complete(text):
+                if draft_is_complete(text, MAX_ANSWER_SENTENCES):
                     break  # more sentences would only be dropped: stop paying for them
         except UserError:
             raise
@@ -180,6 +186,9 @@ class Engine:
 
         started = time.perf_counter()
         answer = self._compose(q, draft, sources, pool, lenient)
+        if not answer.abstained and answer.confidence < self.min_confidence and not lenient:
+            answer = Answer(q.text, ABSTAIN_TEXT, True, [], [], [], self.model_name, {}, draft=draft,
+                            confidence=round(1 - answer.confidence, 4), features=answer.features)
         timings["verify"] = (time.perf_counter() - started) * 1000
         answer.timings_ms = timings
         answer.retrieved = list(chunks)
@@ -188,11 +197,13 @@ class Engine:
     def _compose(self, q: Question, draft: str, sources: Sequence[Evidence], pool: Sequence[Evidence],
                  lenient: bool) -> Answer:
         weight = term_weights(pool)
-        relevant = [e for e in pool if self._is_relevant(q, e, weight)]
+        common = lower_case_words([e.text for e in pool])
+        relevant = [e for e in pool if _fits(q, e) and self._is_relevant(q, e, weight)]
         checked = verify_sentences(draft, sources, pool, self.similarity, q.text)
         kept: list[CheckedSentence] = []
         for sentence in checked:
-            if sentence.supported and not self._answers_question(q, sentence, weight):
+            sentence.evidence = [e for e in sentence.evidence if _fits(q, e)]  # not the 2018 final for the 2019 one
+            if sentence.supported and not self._answers_question(q, sentence, weight, common):
                 continue  # true per the sources, but not about what was asked
             if sentence.supported or lenient:
                 kept.append(sentence)
@@ -202,15 +213,17 @@ class Engine:
         # sentence itself: "On Friday, one person was killed" after a sentence about the attack does not
         # date the attack).
         own = {e.key: lexical_relevance(q, e.text_with_referents, weight) for e in relevant}
-        claims = find_conflicts(q, [e for e in relevant if own[e.key] >= CONFLICT_MIN_LEXICAL])
+        about = [e for e in relevant if own[e.key] >= CONFLICT_MIN_LEXICAL]
+        claims = find_conflicts(q, about) or span_conflicts(q, about, common)
         if not any(s.supported and has_answer_value(q.kind, s.text, q.terms) for s in kept):
             if q.kind in ("quantity", "date", "quote"):  # sentences without the asked value do not answer
                 kept = [s for s in kept if not s.supported]
-            direct = self._direct_answer(q, claims[0].evidence if claims else relevant, lexical)
+            direct = self._direct_answer(q, claims[0].evidence if claims else relevant, lexical, common)
             if direct is not None:
                 support = find_support(direct.text, relevant, self.similarity) or [direct]
                 # The quote stays verbatim in `citations`; the answer sentence loses any "[n]" the article had.
-                kept.insert(0, CheckedSentence(text=parse_markers(direct.text)[0], evidence=support, repaired=True))
+                kept.insert(0, CheckedSentence(text=parse_markers(direct.text)[0], evidence=support, repaired=True,
+                                                picked=True))
         if not any(s.supported for s in kept):
             return Answer(q.text, ABSTAIN_TEXT, True, [], [], [], self.model_name, {}, draft=draft)
 
@@ -229,30 +242,50 @@ class Engine:
             parts = [f'"{c.display}" ' + "".join(f"[{n}]" for n in sorted(cite(e) for e in c.evidence)) for c in claims]
             sentences.append(AnswerSentence("The articles differ: " + ", ".join(parts[:-1]) + f" and {parts[-1]}.",
                                             sorted({n for c in conflicts[0].claims for n in c.citations}), True))
-        text = " ".join(_render(s) for s in sentences)
+        text = " ".join(render_sentence(s) for s in sentences)
+        features = self._features(q, kept, bool(conflicts), len({c.source for c in numbering.values()}), weight,
+                                  common)
         return Answer(q.text, text, False, sentences, sorted(numbering.values(), key=lambda c: c.n), conflicts,
-                      self.model_name, {}, draft=draft)
+                      self.model_name, {}, draft=draft, confidence=confidence(features), features=features.as_dict())
+
+    def _features(self, q: Question, kept: Sequence[CheckedSentence], conflict: bool, articles: int,
+                  weight: Callable[[str], float], common: set[str]) -> Features:
+        """What the answer's confidence is computed from: its first supported sentence's best quote."""
+        first = next(s for s in kept if s.supported)
+        best = max(first.evidence, key=lambda e: _lexical_in_context(q, e, weight))
+        return answer_features(q, best, _lexical_in_context(q, best, weight), self.similarity(q.text, [best.text])[0],
+                               articles, first.picked, conflict, common)
 
     @staticmethod
-    def _direct_answer(q: Question, candidates: Sequence[Evidence], lexical: dict[Any, float]) -> Evidence | None:
+    def _direct_answer(q: Question, candidates: Sequence[Evidence], lexical: dict[Any, float],
+                       common: set[str]) -> Evidence | None:
         """The source sentence that best answers the question by itself, if one clearly does.
 
-        It must hold a value of the asked kind and most of the question's terms; with conflicting
-        values, `candidates` are the sentences of the value most articles give.
+        It must hold a value of the asked kind (a span of the asked type the question does not give) and most
+        of the question's terms; with conflicting values, `candidates` are the sentences of the value most
+        articles give.
         """
-        needed = DIRECT_MIN_LEXICAL if q.kind in ("quantity", "date", "person", "quote") else DIRECT_MIN_LEXICAL_OTHER
+        typed = q.atype or q.kind in ("quantity", "date", "person", "quote")
+        needed = DIRECT_MIN_LEXICAL if typed else DIRECT_MIN_LEXICAL_OTHER
         fitting = [e for e in candidates
                    if lexical.get(e.key, 0.0) >= needed and not e.text.rstrip().endswith("?")
-                   and has_answer_value(q.kind, e.text, q.terms) and speaker_named(q, e.text_in_context)]
+                   and has_answer_value(q.kind, e.text, q.terms) and speaker_named(q, e.text_in_context)
+                   and (not q.atype or answer_spans(q.atype, e.text, q.text, common))]
         return max(fitting, key=lambda e: (round(lexical.get(e.key, 0.0), 2), value_near_terms(q.kind, e.text, q.terms),
                                            e.relevance), default=None)
 
-    def _answers_question(self, q: Question, sentence: CheckedSentence, weight: Callable[[str], float]) -> bool:
-        """On topic, and more than the question said back ("X condemned X" adds nothing)."""
+    def _answers_question(self, q: Question, sentence: CheckedSentence, weight: Callable[[str], float],
+                          common: set[str]) -> bool:
+        """On topic, and more than the question said back ("X condemned X" adds nothing): a span of the asked
+        type that the question does not give, and that the quotes give too."""
         new_terms = set(canonical_terms(sentence.text)) - set(canonical_terms(q.text))
         if not new_terms and not number_values(sentence.text) - number_values(q.text):
             return False
         quotes = " ".join(e.text_in_context for e in sentence.evidence)
+        if q.atype:
+            quoted = f" {' '.join(words(' '.join(e.text for e in sentence.evidence)))} "
+            if not any(f" {span.key} " in quoted for span in answer_spans(q.atype, sentence.text, q.text, common)):
+                return False
         if not speaker_named(q, sentence.text + " " + quotes):
             return False  # "What did Iraq's president say?" is not answered by a U.S. official's words
         asked_names = question_names(q.text)
@@ -263,6 +296,14 @@ class Engine:
         lexical = lexical_relevance(q, sentence.text + " " + quotes, weight)
         cosine = self.similarity(q.text, [sentence.text])[0]
         return lexical >= 0.4 or (lexical >= 0.25 and cosine >= 0.5)
+
+
+def _fits(q: Question, evidence: Evidence) -> bool:
+    """The sentence may answer: it does not miss the question's constraints (another year, quarter or side than
+    asked), and it is not the lead-in of a list ("Here are the highest prices:"), which states nothing itself."""
+    if evidence.text.rstrip().endswith(":"):
+        return False
+    return not misses(q.constraints, evidence.text, f"{evidence.title}. {evidence.context}")
 
 
 def _lexical_in_context(q: Question, evidence: Evidence, weight: Callable[[str], float]) -> float:
@@ -288,25 +329,8 @@ def _sentences_of(chunk: StoredChunk) -> list[Evidence]:
     return out
 
 
-def _draft_is_complete(text: str) -> bool:
-    """Enough draft: as many sentences as an answer keeps, or a blank line after a first sentence."""
-    ends = len(re.findall(r"[.!?][\"'”’)\]]*(?:\s*\[\d+\])*\s", text))
-    return ends >= MAX_ANSWER_SENTENCES or (ends >= 1 and "\n\n" in text.strip())
-
-
 def _names_in(text: str) -> set[str]:
     return name_terms(text) | set(canonical_terms(text))
-
-
-def _render(sentence: AnswerSentence) -> str:
-    if "[" in sentence.text and sentence.text.startswith("The articles differ"):
-        return sentence.text
-    markers = "".join(f"[{n}]" for n in sentence.citations) if sentence.citations else " [unsupported]"
-    body = sentence.text.rstrip()
-    end = ""
-    if body and body[-1] in ".!?":
-        body, end = body[:-1], body[-1]
-    return f"{body} {markers}{end}".replace("  ", " ") if sentence.citations else f"{body}{end}{markers}"
 
 
 KEYWORD_INDEX_STEP = "keyword index"  # the name `Session.ingest` gives its last step's progress
@@ -328,7 +352,7 @@ class Session:
 
         llm = llm if llm is not None else llm_for(self.settings, model)
         return Engine(self.retriever, llm, self.embed_model, model_label(llm), self.settings.top_k,
-                      self.vector_cache)
+                      self.vector_cache, self.settings.min_confidence)
 
     def ingest(self, paths: list[Path], warn: Callable[[str], None], progress: Callable[[int, int, str], None],
                prune: bool = False) -> IngestReport:

@@ -74,7 +74,8 @@ class CheckedSentence:
     text: str
     evidence: list[Evidence] = field(default_factory=list)
     cited_by_model: list[int] = field(default_factory=list)
-    repaired: bool = False
+    repaired: bool = False  # the model cited wrongly or not at all, and support was found elsewhere
+    picked: bool = False  # not the model's sentence: a source sentence the engine chose as the answer
 
     @property
     def supported(self) -> bool:

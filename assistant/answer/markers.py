@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from assistant.answer.evidence import AnswerSentence
 from assistant.text import sentence_spans
 
 _MARKER = re.compile(
@@ -47,3 +48,21 @@ def split_draft(draft: str) -> list[str]:
         if sentence and sentence not in out:
             out.append(sentence)
     return out
+
+
+def draft_is_complete(text: str, sentences: int) -> bool:
+    """Enough draft: as many sentences as an answer keeps, or a blank line after a first sentence."""
+    ends = len(re.findall(r"[.!?][\"'”’)\]]*(?:\s*\[\d+\])*\s", text))
+    return ends >= sentences or (ends >= 1 and "\n\n" in text.strip())
+
+
+def render_sentence(sentence: AnswerSentence) -> str:
+    """An answer sentence as shown: its text with its "[n]" markers before the full stop, or " [unsupported]"."""
+    if "[" in sentence.text and sentence.text.startswith("The articles differ"):
+        return sentence.text
+    markers = "".join(f"[{n}]" for n in sentence.citations) if sentence.citations else " [unsupported]"
+    body = sentence.text.rstrip()
+    end = ""
+    if body and body[-1] in ".!?":
+        body, end = body[:-1], body[-1]
+    return f"{body} {markers}{end}".replace("  ", " ") if sentence.citations else f"{body}{end}{markers}"

@@ -8,6 +8,8 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from assistant.answer.candidates import answer_type
+from assistant.answer.constraints import Constraint, question_constraints
 from assistant.answer.evidence import Evidence
 from assistant.answer.lexicon import CALENDAR_WORDS, GENERIC_QUESTION_TERMS, NAMED_THINGS, PRONOUN, QUOTE_QUESTION
 from assistant.answer.terms import canonical_terms, name_terms
@@ -20,6 +22,8 @@ class Question:
     terms: tuple[str, ...]
     counted: tuple[str, ...] = ()  # for quantity questions: what is counted ("guards")
     speaker: tuple[str, ...] = ()  # for quote questions: who spoke ("Iraq's president")
+    atype: str = ""  # the span an answer must hold (`candidates.answer_type`): name | number | date | ""
+    constraints: tuple[Constraint, ...] = ()  # "the women's final", "the 2019 final" (`constraints`)
 
 
 def analyse_question(question: str) -> Question:
@@ -56,7 +60,8 @@ def analyse_question(question: str) -> Question:
     if kind == "quote" and said:
         who = question.strip()[said.start(1) : said.end(1)]
         speaker = tuple(t for t in dict.fromkeys(canonical_terms(who)) if t not in generic)
-    return Question(question, kind, tuple(dict.fromkeys(terms)), counted, speaker)
+    return Question(question, kind, tuple(dict.fromkeys(terms)), counted, speaker, answer_type(question, kind),
+                    tuple(question_constraints(question)))
 
 
 def has_pronoun(text: str) -> bool:

@@ -242,4 +242,5 @@ def answer_from_json(data: dict[str, Any]) -> Answer:
                    for c in data.get("conflicts", [])],
         model=str(data.get("model", "")),
         timings_ms={k: float(v) for k, v in data.get("timings_ms", {}).items()},
+        confidence=float(data.get("confidence", 1.0)),
     )

@@ -42,6 +42,8 @@ class SystemAnswer:
     tokens: int | None = None
     conflicts: list[dict[str, Any]] = field(default_factory=list)
     error: str | None = None
+    confidence: float | None = None
+    features: dict[str, float] = field(default_factory=dict)  # what our engine computed `confidence` from
 
     def quotes_for(self, sentence: Sentence) -> list[Quote]:
         by_n = {c.n: c for c in self.citations}
@@ -63,6 +65,7 @@ def from_engine_json(data: dict[str, Any], retrieved: Sequence[str], latency_ms:
         latency_ms=latency_ms,
         tokens=tokens,
         conflicts=list(data.get("conflicts", [])),
+        confidence=float(data["confidence"]) if data.get("confidence") is not None else None,
     )
 
 

@@ -82,7 +82,9 @@ def ask_ours(engine: Any, question: str, top_k: int | None, meter: TokenMeter | 
     answer = engine.ask(question, top_k=top_k)
     latency = (time.perf_counter() - started) * 1000
     retrieved = [c.source for c in getattr(answer, "retrieved", [])]
-    return from_engine_json(answer.to_json(), retrieved, latency, meter.take() if meter else None)
+    result = from_engine_json(answer.to_json(), retrieved, latency, meter.take() if meter else None)
+    result.features = dict(getattr(answer, "features", {}))
+    return result
 
 
 @dataclass

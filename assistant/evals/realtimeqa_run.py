@@ -21,7 +21,7 @@ from assistant.errors import UserError
 from assistant.evals.gold import GoldItem, load_gold
 from assistant.evals.realtimeqa import CONFLICT_SEED, SAMPLE_SHARE, UNANSWERABLE_SEED, ConvertedWeek, convert_week
 from assistant.evals.realtimeqa_data import MissingArticles, Source, check_week
-from assistant.evals.scoring import QuestionScore, by_kind, totals
+from assistant.evals.scoring import QuestionScore, by_kind, calibration_error, totals
 
 KIND_ORDER = ("answerable", "unanswerable", "conflict")
 
@@ -80,6 +80,7 @@ def figures(scores: Sequence[QuestionScore]) -> dict[str, Any]:
         "abstention": round(abstained / n, 4) if n and kind == "unanswerable" else None,
         "verbatim_rate": round(sum(s.verbatim for s in scores) / citations, 4) if citations else None,
         "citations": citations, "errors": sum(s.error is not None for s in scores),
+        "calibration_error": calibration_error([s for s in scores if s.attempted and kind != "unanswerable"]),
     }
     if kind == "conflict":
         out["surfaced"] = sum(bool(s.conflict_surfaced) for s in scores)
@@ -94,6 +95,7 @@ def summary(outcome: Outcome, system: str) -> dict[str, Any]:
     """Pooled figures per kind, and per week (with the week's time)."""
     scores = outcome.scores[system]
     doc: dict[str, Any] = per_kind(scores)
+    doc["calibration_error"] = calibration_error([s for s in scores if s.attempted])  # every answer given
     doc["by_week"] = {}
     for week, timing in outcome.timing.items():
         doc["by_week"][week] = {**per_kind([s for s, w in zip(scores, outcome.weeks, strict=True) if w == week]),

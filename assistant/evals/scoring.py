@@ -189,6 +189,8 @@ class QuestionScore:
     tokens: int | None
     error: str | None = None
     quotes: list[dict[str, Any]] = field(default_factory=list)
+    confidence: float | None = None
+    features: dict[str, float] = field(default_factory=dict)
 
 
 def conflict_surfaced(answer: SystemAnswer, sides: Sequence[str]) -> bool:
@@ -223,6 +225,7 @@ def score(item: GoldItem, answer: SystemAnswer, supports: Support, texts: Articl
         latency_ms=round(answer.latency_ms, 1), tokens=answer.tokens, error=answer.error,
         quotes=[{"n": q.n, "source": Path(q.source).name, "quote": q.quote, "start": q.start, "end": q.end,
                  "verbatim": ok} for q, ok in checked],
+        confidence=answer.confidence, features=answer.features,
     )
 
 
@@ -271,6 +274,7 @@ def totals(scores: Sequence[QuestionScore]) -> dict[str, Any]:
         "cited_source_recall": _mean(s.cited_source_recall for s in scores),
         "retrieval_recall": _mean(s.retrieval_recall for s in scores),
         "conflict_surfacing": _rate(s.conflict_surfaced for s in scores),
+        "calibration_error": calibration_error(attempted),
         "attempted": len(attempted),
         "abstained_answerable": sum(s.abstained for s in answerable),
         "citations": citations,
@@ -280,6 +284,21 @@ def totals(scores: Sequence[QuestionScore]) -> dict[str, Any]:
         "tokens_total": sum(tokens) if tokens else None,
         "tokens_mean": round(sum(tokens) / len(tokens), 1) if tokens else None,
     }
+
+
+def calibration_error(answered: Sequence[QuestionScore], bins: int = 10) -> float | None:
+    """Expected calibration error of the answers given: in ten equal confidence bins, the gap between the mean
+    confidence and the share right, weighted by the bin's size. None when no answer has a confidence."""
+    rated = [(s.confidence, bool(s.correct)) for s in answered if s.confidence is not None]
+    if not rated:
+        return None
+    gap = 0.0
+    for b in range(bins):
+        members = [(c, ok) for c, ok in rated if b / bins <= c < (b + 1) / bins or (b == bins - 1 and c == 1.0)]
+        if members:
+            gap += len(members) * abs(sum(c for c, _ in members) / len(members) - sum(ok for _, ok in members) /
+                                      len(members))
+    return round(gap / len(rated), 4)
 
 
 # The metrics that `--min-*` floors and the reports' charts use, with their labels.

@@ -75,6 +75,8 @@ class AnswerModel(BaseModel):
     sentences: list[Sentence]
     citations: list[Citation]
     conflicts: list[Conflict]
+    confidence: float = Field(ge=0.0, le=1.0, description="how likely the answer is right (for an abstention: "
+                              "1 - the withheld answer's); see docs/confidence.md")
     model: str
     timings_ms: dict[str, float]
 

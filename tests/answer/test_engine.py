@@ -205,9 +205,11 @@ def test_json_contract_shape(seeded_session) -> None:  # type: ignore[no-untyped
         "sentences",
         "citations",
         "conflicts",
+        "confidence",
         "model",
         "timings_ms",
     }
+    assert 0.0 <= data["confidence"] <= 1.0
     assert set(data["timings_ms"]) == {"retrieve", "generate", "verify"}
     for citation in data["citations"]:
         assert set(citation) == {"n", "source", "title", "quote", "start", "end"}

@@ -30,13 +30,21 @@ def run(*args: str, home: Path, timeout: float = 900) -> subprocess.CompletedPro
 
 
 def scored(kind: str, *, abstained: bool = False, correct: bool | None = None, citations: int = 0,
-           verbatim: int = 0, surfaced: bool | None = None) -> QuestionScore:
+           verbatim: int = 0, surfaced: bool | None = None, confidence: float | None = None) -> QuestionScore:
     right = abstained if kind == "unanswerable" else bool(correct)
     return QuestionScore(id="q", kind=kind, system="ours", answer="", abstained=abstained, attempted=not abstained,
                          correct=None if kind == "unanswerable" else correct, right=right, citation_recall=None,
                          citation_precision=None, judge_recall=None, judge_precision=None, citations=citations,
                          verbatim=verbatim, verbatim_rate=None, cited_source_recall=None, retrieval_recall=None,
-                         conflict_surfaced=surfaced, latency_ms=1.0, tokens=None)
+                         conflict_surfaced=surfaced, latency_ms=1.0, tokens=None, confidence=confidence)
+
+
+def test_calibration_error_compares_confidence_with_the_share_right() -> None:
+    # Bin 0.9: 0.9 claimed, 1 of 2 right (gap 0.4); bin 0.2: 0.2 claimed, 0 of 1 right (gap 0.2): (2*0.4 + 0.2) / 3.
+    answers = [scored("answerable", correct=True, confidence=0.9), scored("answerable", correct=False, confidence=0.9),
+               scored("answerable", correct=False, confidence=0.2)]
+    assert figures(answers)["calibration_error"] == round((2 * 0.4 + 0.2) / 3, 4)
+    assert figures([scored("answerable", correct=True, confidence=1.0)])["calibration_error"] == 0.0
 
 
 def test_figures_per_kind_add_up() -> None:
@@ -45,7 +53,7 @@ def test_figures_per_kind_add_up() -> None:
                   scored("answerable", abstained=True)]
     assert figures(answerable) == {"n": 3, "right": 1, "wrong": 1, "abstained": 1, "answered": 2, "precision": 0.5,
                                    "accuracy": 0.3333, "abstention": None, "verbatim_rate": 0.6667, "citations": 3,
-                                   "errors": 0}
+                                   "errors": 0, "calibration_error": None}
     unanswerable = figures([scored("unanswerable", abstained=True), scored("unanswerable", citations=1, verbatim=1)])
     assert (unanswerable["right"], unanswerable["wrong"], unanswerable["abstained"]) == (1, 1, 1)
     assert unanswerable["precision"] == 0.0 and unanswerable["abstention"] == 0.5 and unanswerable["accuracy"] is None

@@ -18,7 +18,8 @@ ANSWER: dict[str, Any] = {
     "sentences": [{"text": "Seven guards were injured.", "citations": [1], "supported": True}],
     "citations": [{"n": 1, "source": "/a.txt", "title": "A", "quote": "Seven guards were injured.", "start": 0,
                    "end": 26}],
-    "conflicts": [], "model": "scripted", "timings_ms": {"retrieve": 1.0, "generate": 2.0, "verify": 3.0}}
+    "conflicts": [], "confidence": 0.9, "model": "scripted",
+    "timings_ms": {"retrieve": 1.0, "generate": 2.0, "verify": 3.0}}
 
 
 class FakeSession:

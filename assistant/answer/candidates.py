@@ -1,0 +1,178 @@
+"""Candidate answers: the type of span a question asks for, and the spans of that type a sentence offers.
+
+A sentence answers "Which automaker recalled 2.9 million vehicles?" only if it holds a name the question
+does not already give ("Ford Motor Co."); a sentence that repeats the question's words, however closely,
+answers nothing. The type is read from the question's wh-phrase (English grammar, not a word list fitted to
+any gold set), the spans from the sentence's surface: capitalised runs for names, numbers with their units
+for amounts, calendar expressions and years for dates.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+from dataclasses import dataclass
+
+from assistant.answer.lexicon import CALENDAR_WORDS, DATE
+from assistant.text import STOPWORDS, fold, numbers, stem, words
+
+NAME = "name"
+NUMBER = "number"
+WHEN = "date"
+YEAR = "year"
+
+# The wh-phrase of the asked clause: the last sentence of the question, from its first wh-word.
+_WH = re.compile(r"\b(?:who|whom|whose|which|what|when|where|why|how)\b", re.IGNORECASE)
+_NUMBER_PHRASE = re.compile(
+    r"^(?:how (?:many|much|long|old|high|far|big|large|tall|fast|often|deep|heavy)\b"
+    r"|(?:what|which) (?:percentage|percent|share|proportion|number|amount|sum|price|age|score|magnitude)\b)"
+)
+_YEAR_PHRASE = re.compile(r"^(?:in |by |since )?(?:what|which) year\b")
+_DATE_PHRASE = re.compile(r"^(?:when\b|(?:in |on |by )?(?:what|which) (?:year|day|date|month|decade|century)\b)")
+# "What revenue", "what country": a noun after "what" may name a measure as well as a kind of name, so only
+# "which" (a choice among named things) and "what is the name" make the answer a name.
+_NAME_PHRASE = re.compile(r"^(?:who|whom|whose|where|which|what (?:is|was) the name)\b")
+
+_CAPITALISED = re.compile(r"[A-Z][\w'’.&-]*|[0-9]+[A-Za-z]+")  # "Ford", "U.S.", "McDonald's", "76ers"
+# Words inside a name ("Bank of England", "Bed Bath & Beyond"); not "and", which joins two names.
+_CONNECTORS = {"of", "&", "de", "du", "la", "van", "von", "the", "for"}
+# A credit opening or closing a sentence: "(CNN)", "LONDON (AP) -"; "... crowd - CNN", "... | Reuters".
+_LEADING_CREDIT = re.compile(r"^\s*(?:[A-Z][A-Za-z ,.]*\s)?\((?:[A-Z][\w .&-]*)\)\s*[-—–]*\s*")
+_TRAILING_CREDIT = re.compile(r"\s[-–—|]\s*[A-Z][\w.&]*(?:\s[A-Z][\w.&]*){0,2}\s*$")
+_AMOUNT = re.compile(
+    r"(?:[$£€¥]\s?\d[\d,]*(?:\.\d+)?(?:\s?(?:million|billion|trillion|bn|m|k)\b)?"
+    r"|\d[\d,]*(?:\.\d+)?\s?(?:%|percent\b|per cent\b)"
+    r"|\b\d[\d,]*(?:\.\d+)?(?:\s(?:million|billion|trillion|thousand|hundred)\b)?)"
+)
+_YEAR = re.compile(r"\b(?:1[89]\d\d|20\d\d)s?\b")
+
+
+@dataclass(frozen=True)
+class Span:
+    """A candidate answer in a sentence: `text == sentence[start:end]`."""
+
+    text: str
+    start: int
+    end: int
+
+    @property
+    def key(self) -> str:
+        """The span compared with others ("Ford Motor Co." and "ford motor co" are one)."""
+        return " ".join(words(self.text))
+
+
+def asked_clause(question: str) -> str:
+    """The part of the question that asks: its last sentence, from the first wh-word on
+    ("Microsoft retired Internet Explorer. What year did it debut?" -> "What year did it debut?")."""
+    text = question.strip()
+    parts = re.split(r"(?<=[.!?])\s+(?=[A-Z\"“])", text)
+    last = parts[-1] if parts else text
+    match = _WH.search(last)
+    return last[match.start():] if match else last
+
+
+def answer_type(question: str, kind: str) -> str:
+    """`NAME`, `NUMBER`, `WHEN`, `YEAR`, or "" when the answer is a description (why, how, what happened, yes/no)."""
+    clause = asked_clause(question).lower()
+    if kind == "quantity" or _NUMBER_PHRASE.match(clause):
+        return NUMBER
+    if _YEAR_PHRASE.match(clause):
+        return YEAR
+    if kind == "date" or _DATE_PHRASE.match(clause):
+        return WHEN
+    if kind in ("person", "place"):
+        return NAME
+    if _NAME_PHRASE.match(clause):
+        return NAME
+    return ""
+
+
+def answer_spans(atype: str, sentence: str, question: str, common: Collection[str] = ()) -> list[Span]:
+    """The spans of type `atype` in `sentence` that the question does not already give.
+
+    `common`: lower-cased words seen written in lower case elsewhere (a sentence's capitalised first word
+    such as "Police" is a name only when the articles never write it in lower case).
+    """
+    if atype == NAME:
+        found = _names(sentence, common)
+    elif atype == NUMBER:
+        found = _amounts(sentence)
+    elif atype in (WHEN, YEAR):
+        found = [Span(m.group(0), m.start(), m.end()) for m in DATE.finditer(sentence)] if atype == WHEN else []
+        found += [Span(m.group(0), m.start(), m.end()) for m in _YEAR.finditer(sentence)]
+    else:
+        return []
+    asked = {stem(w) for w in words(question)}
+    asked_numbers = {m.value for m in numbers(question)} | {float(d) for d in re.findall(r"\d+(?:\.\d+)?", question)}
+    new = []
+    for span in found:
+        own = [w for w in words(span.text) if w not in STOPWORDS]
+        if atype == NUMBER:
+            values = {float(d.replace(",", "")) for d in re.findall(r"\d[\d,]*(?:\.\d+)?", span.text)}
+            values |= {m.value for m in numbers(span.text)}
+            if values and values <= asked_numbers:
+                continue
+        elif own and all(stem(w) in asked for w in own):
+            continue
+        if atype == NAME and {stem(w) for w in own} <= CALENDAR_WORDS:
+            continue
+        new.append(span)
+    return new
+
+
+def _names(sentence: str, common: Collection[str]) -> list[Span]:
+    credit = _LEADING_CREDIT.match(sentence)
+    skip_to = credit.end() if credit else 0
+    trailing = _TRAILING_CREDIT.search(sentence)
+    stop_at = trailing.start() if trailing else len(sentence)
+    tokens = [(m.start(), m.end(), m.group(0)) for m in re.finditer(r"[\w'’.&-]+", sentence)]
+    spans: list[Span] = []
+    run: list[tuple[int, int, str]] = []
+
+    def close() -> None:
+        while run and run[-1][2].lower() in _CONNECTORS:
+            run.pop()
+        if run:
+            spans.append(Span(sentence[run[0][0] : run[-1][1]].rstrip(".,"), run[0][0],
+                              run[0][0] + len(sentence[run[0][0] : run[-1][1]].rstrip(".,"))))
+        run.clear()
+
+    for start, end, token in tokens:
+        if start < skip_to or start >= stop_at:
+            continue
+        if _CAPITALISED.fullmatch(token) and not _sentence_opener(sentence, start, token, common):
+            run.append((start, end, token))
+            if token.endswith((".", ",")) and not re.fullmatch(r"(?:[A-Z]\.)+|[A-Z][a-z]{1,3}\.", token):
+                close()
+        elif run and token.lower() in _CONNECTORS:
+            run.append((start, end, token))
+        else:
+            close()
+    close()
+    return [s for s in spans if any(c.isupper() for c in s.text)]
+
+
+def _sentence_opener(sentence: str, start: int, token: str, common: Collection[str]) -> bool:
+    """A capitalised word that is capitalised only because it opens the sentence ("Police said ...")."""
+    before = sentence[:start].strip(" \"“‘'([")
+    word = fold(token).lower().strip(".,’'")
+    if word in STOPWORDS:
+        return True
+    if before and not before.endswith((".", ":", "!", "?", "—", "-")):
+        return False
+    return word in common
+
+
+def _amounts(sentence: str) -> list[Span]:
+    spans = [Span(m.group(0), m.start(), m.end()) for m in _AMOUNT.finditer(sentence)
+             if not _YEAR.fullmatch(m.group(0).strip())]
+    covered = [(s.start, s.end) for s in spans]
+    for m in numbers(sentence):  # numbers in words: "seven", "twenty-one"
+        if not any(a <= m.start < b for a, b in covered):
+            spans.append(Span(m.text, m.start, m.end))
+    return sorted(spans, key=lambda s: s.start)
+
+
+def lower_case_words(texts: Collection[str]) -> set[str]:
+    """The words these texts write in lower case somewhere: common words, not names."""
+    return {fold(w).lower() for text in texts for w in re.findall(r"\b[a-z][\w'’]*", text)}

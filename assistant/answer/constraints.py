@@ -1,0 +1,85 @@
+"""The question's constraints, and near misses: a sentence about the 2018 final does not answer a question
+about the 2019 final, nor the men's final one about the women's.
+
+A constraint is a modifier before a word of the question: a year ("the 2019 final"), an ordinal ("the third
+quarter") or a lower-case possessive ("the women's final"). A text misses it when it puts another modifier of
+the same class before the same word ("the 2018 final", "second-quarter revenue", "the men's final") and never
+the question's own. A text that says nothing either way is not rejected here: whether it answers at all is
+for the candidate and relevance checks.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from assistant.text import STOPWORDS, fold, ordinal_value, stem
+
+_WORD = re.compile(r"[A-Za-z0-9]+(?:['’][A-Za-z]+)?")
+_YEAR = re.compile(r"^(?:1[89]\d\d|20\d\d)$")
+_ORDINAL_DIGITS = re.compile(r"^(\d+)(?:st|nd|rd|th)$")
+_GAP = 2  # words allowed between the modifier and its word ("the 2019 Champions Cup final": cup)
+
+
+@dataclass(frozen=True)
+class Constraint:
+    kind: str  # year | ordinal | possessive
+    value: str
+    word: str  # the stemmed word it modifies
+
+
+def _modifier(token: str) -> tuple[str, str] | None:
+    if _YEAR.match(token):
+        return ("year", token)
+    if (m := _ORDINAL_DIGITS.match(token)) or ordinal_value(token.lower()) is not None:
+        return ("ordinal", m.group(1) if m else str(ordinal_value(token.lower())))
+    if token[:1].islower() and token.endswith("'s"):  # "Quillon's revenue" names an owner, not a qualifier
+        return ("possessive", stem(token.rstrip("'").removesuffix("'s")))
+    return None
+
+
+def _tokens(text: str) -> list[str]:
+    """The words of `text`, case kept (only lower-case possessives qualify), hyphens split ("third-quarter")."""
+    return [w.replace("’", "'") for w in _WORD.findall(fold(text).replace("-", " "))]
+
+
+def question_constraints(question: str) -> list[Constraint]:
+    """The modifiers the question puts before its words ("women's final" -> possessive women, final)."""
+    tokens = _tokens(question)
+    out = []
+    for i, token in enumerate(tokens):
+        found = _modifier(token)
+        if found is None:
+            continue
+        for word in tokens[i + 1 : i + 1 + _GAP + 1]:
+            if word.lower() not in STOPWORDS and _modifier(word) is None:
+                out.append(Constraint(found[0], found[1], stem(word.lower())))
+                break
+    return list(dict.fromkeys(out))
+
+
+def _modifiers_before(tokens: list[str], word: str, kind: str) -> set[str]:
+    """The values of `kind` modifiers within a few words before each occurrence of `word`."""
+    values = set()
+    for i, token in enumerate(tokens):
+        if stem(token.lower()) != word:
+            continue
+        for before in tokens[max(0, i - 1 - _GAP) : i]:
+            found = _modifier(before)
+            if found and found[0] == kind:
+                values.add(found[1])
+    return values
+
+
+def misses(constraints: Sequence[Constraint], text: str, context: str = "") -> bool:
+    """Whether `text` gives another year, ordinal or possessive where the question gives its own; where the
+    sentence says nothing of a constraint's word, its `context` (the sentences before, the title) decides."""
+    for c in constraints:
+        for part in (text, context):
+            seen = _modifiers_before(_tokens(part), c.word, c.kind)
+            if seen:
+                if c.value not in seen:
+                    return True
+                break
+    return False

@@ -1,0 +1,84 @@
+"""Candidate answers and constraints: the span type a question asks for, the spans a sentence offers that the
+question does not already give, and near misses (another year, quarter or side than the one asked about).
+Sentences are invented; the failure classes are issue 22's."""
+
+from __future__ import annotations
+
+from assistant.answer.candidates import (
+    NAME,
+    NUMBER,
+    WHEN,
+    YEAR,
+    answer_spans,
+    answer_type,
+    asked_clause,
+    lower_case_words,
+)
+from assistant.answer.constraints import misses, question_constraints
+from assistant.answer.question import analyse_question
+
+
+def _type(question: str) -> str:
+    return analyse_question(question).atype
+
+
+def test_the_asked_clause_decides_the_type() -> None:
+    assert asked_clause("The Delmar bridge reopened this week. What year was it built?") == "What year was it built?"
+    assert _type("The Delmar bridge reopened this week. What year was it built?") == YEAR
+    assert _type("Which carmaker recalled 40,000 vans this week?") == NAME
+    assert _type("Police detained 12 people in a raid. In which state?") == NAME
+    assert _type("What percentage of voters backed the plan?") == NUMBER
+    assert _type("How long will the tax holiday last?") == NUMBER
+    assert _type("Why did the town cancel its parade?") == ""
+    assert _type("What is the biggest risk to the harbour, according to the mayor?") == ""
+    assert _type("What kind of tree fell on the depot?") == ""
+    assert _type("What revenue did the firm report?") == ""  # a measure, not a name
+    assert _type("The singer's new single is titled:") == ""
+    assert answer_type("Who led the march?", "person") == NAME
+
+
+def test_a_sentence_that_repeats_the_question_offers_no_answer() -> None:
+    question = "Which carmaker recalled 40,000 vans this week?"
+    common = lower_case_words(["police said the carmaker recalled vans", "the recall"])
+    assert answer_spans(NAME, "The carmaker recalled 40,000 vans this week.", question, common) == []
+    spans = answer_spans(NAME, "Velto Motors Inc. recalled 40,000 vans on Tuesday.", question, common)
+    assert [s.text for s in spans] == ["Velto Motors Inc"]
+    # A sentence's capitalised first word is a name only when the articles never write it in lower case.
+    assert answer_spans(NAME, "Police said the vans were faulty.", question, common) == []
+    # A credit line is not an answer.
+    assert answer_spans(NAME, "(WNS) The carmaker recalled its vans.", question, common) == []
+
+
+def test_numbers_and_dates_not_in_the_question() -> None:
+    question = "How many vans did Velto recall after 3 crashes?"
+    spans = [s.text for s in answer_spans(NUMBER, "Velto recalled 2.9 million vans after 3 crashes, 45% of its fleet.",
+                                          question)]
+    assert spans == ["2.9 million", "45%"]
+    assert [s.text for s in answer_spans(NUMBER, "It cost $19 million, or twelve times more.", "How much?")] == [
+        "$19 million", "twelve"]
+    assert [s.text for s in answer_spans(WHEN, "The bridge opened in 1995, on May 4.", "When did it open?")] == [
+        "May 4", "1995"]
+    assert answer_spans(WHEN, "The bridge opened on Monday.", "Did the bridge open on Monday?") == []
+
+
+def test_near_misses_of_year_quarter_and_side() -> None:
+    women = question_constraints("Which club won the women's final?")
+    assert misses(women, "The Harbour Wolves won the men's final on Saturday.")
+    assert not misses(women, "In the women's final the Herons won; in the men's final the Wolves won.")
+    assert not misses(women, "The Herons won 72-65.")  # says nothing either way: not a near miss
+    year = question_constraints("Who won the 2019 final?")
+    assert misses(year, "Alder beat Birch in the 2018 final.")
+    assert not misses(year, "Alder beat Birch in the 2019 final, a year after the 2018 final.")
+    # The sentence before or the title decides when the sentence does not say.
+    assert misses(year, "Alder won it.", "The 2018 final. A tight game.")
+    quarter = question_constraints("What was Quillon's third-quarter revenue?")
+    assert misses(quarter, "Second-quarter revenue was $3.95 billion.")
+    assert not misses(quarter, "Third-quarter revenue was $4.12 billion, up from the second quarter.")
+    assert question_constraints("What was Quillon's revenue?") == []  # a name's possessive is not a qualifier
+
+
+def test_credits_and_year_questions() -> None:
+    question = "Which dish did the chain roll out?"
+    assert answer_spans(NAME, "The chain just rolled out a new dish to attract a younger crowd - WNS", question) == []
+    spans = answer_spans(YEAR, "It opened on Wednesday, 27 years after 1995.", "What year?")
+    assert [s.text for s in spans] == ["1995"]
