@@ -18,7 +18,7 @@ _ABBREVIATIONS = {
 }
 _SENTENCE_END = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s+|$)")
 _NEXT_STARTS_SENTENCE = re.compile(r"\s+[\"'“‘(\[]?[A-Z0-9]")
-_WORD = re.compile(r"[A-Za-z0-9]+(?:['’][A-Za-z]+)?")
+WORD = re.compile(r"[A-Za-z0-9]+(?:['’][A-Za-z]+)?")  # a word, possessives and contractions kept whole
 
 
 @dataclass(frozen=True)
@@ -109,7 +109,7 @@ def fold(text: str) -> str:
 
 def words(text: str) -> list[str]:
     """Lower-cased words, folded to ASCII, with possessives and contractions kept whole."""
-    return [w.lower().replace("’", "'") for w in _WORD.findall(fold(text))]
+    return [w.lower().replace("’", "'") for w in WORD.findall(fold(text))]
 
 
 STOPWORDS = frozenset(

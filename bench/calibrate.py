@@ -20,6 +20,8 @@ from pathlib import Path
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
+from assistant.evals.scoring import expected_calibration_error
+
 FEATURES = ("lexical", "cosine", "typed", "articles", "drafted", "conflict", "spans", "near")
 
 
@@ -38,10 +40,8 @@ def examples(paths: list[Path]) -> tuple[np.ndarray, np.ndarray, list[str], int]
     return np.array(rows), np.array(labels), weeks, answerable
 
 
-def ece(p: np.ndarray, y: np.ndarray, bins: int = 10) -> float:
-    edges = np.minimum((p * bins).astype(int), bins - 1)
-    return float(sum(abs(p[edges == b].mean() - y[edges == b].mean()) * (edges == b).sum()
-                     for b in range(bins) if (edges == b).any()) / len(p))
+def ece(p: np.ndarray, y: np.ndarray) -> float:
+    return expected_calibration_error([(float(c), bool(ok)) for c, ok in zip(p, y, strict=True)])
 
 
 def main(paths: list[Path]) -> None:

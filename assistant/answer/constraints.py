@@ -14,9 +14,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from assistant.text import STOPWORDS, fold, ordinal_value, stem
+from assistant.text import STOPWORDS, WORD, fold, ordinal_value, stem
 
-_WORD = re.compile(r"[A-Za-z0-9]+(?:['’][A-Za-z]+)?")
 _YEAR = re.compile(r"^(?:1[89]\d\d|20\d\d)$")
 _ORDINAL_DIGITS = re.compile(r"^(\d+)(?:st|nd|rd|th)$")
 _GAP = 2  # words allowed between the modifier and its word ("the 2019 Champions Cup final": cup)
@@ -41,7 +40,7 @@ def _modifier(token: str) -> tuple[str, str] | None:
 
 def _tokens(text: str) -> list[str]:
     """The words of `text`, case kept (only lower-case possessives qualify), hyphens split ("third-quarter")."""
-    return [w.replace("’", "'") for w in _WORD.findall(fold(text).replace("-", " "))]
+    return [w.replace("’", "'") for w in WORD.findall(fold(text).replace("-", " "))]
 
 
 def question_constraints(question: str) -> list[Constraint]:

@@ -252,9 +252,9 @@ class Engine:
                   weight: Callable[[str], float], common: set[str]) -> Features:
         """What the answer's confidence is computed from: its first supported sentence's best quote."""
         first = next(s for s in kept if s.supported)
-        best = max(first.evidence, key=lambda e: _lexical_in_context(q, e, weight))
-        return answer_features(q, best, _lexical_in_context(q, best, weight), self.similarity(q.text, [best.text])[0],
-                               articles, first.picked, conflict, common)
+        lexical, best = max(((_lexical_in_context(q, e, weight), e) for e in first.evidence), key=lambda x: x[0])
+        return answer_features(q, best, lexical, self.similarity(q.text, [best.text])[0], articles, first.picked,
+                               conflict, common)
 
     @staticmethod
     def _direct_answer(q: Question, candidates: Sequence[Evidence], lexical: dict[Any, float],

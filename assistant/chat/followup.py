@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from assistant.text import STOPWORDS, stem
+from assistant.text import STOPWORDS, WORD, stem
 
 _LEAD = re.compile(r"^\s*(?:(?:and|but|also|so|ok(?:ay)?|then|well)\b[\s,]*)+", re.IGNORECASE)
 _ABOUT = re.compile(r"^\s*(?:what|how)\s+about\s+(?P<rest>.+?)\s*[?.!]*\s*$", re.IGNORECASE)
@@ -30,18 +30,17 @@ _GENERIC = frozenset(stem(w) for w in ("happen", "happened", "occur", "occurred"
                                        "details", "more"))
 _ASKS = re.compile(r"\b(?:who|whom|whose|what|when|where|why|how|which)\b|^(?:is|was|were|are|did|does|do|has|have"
                    r"|had|can|could|will|would)\b", re.IGNORECASE)
-_WORD = re.compile(r"[A-Za-z0-9]+(?:['’][A-Za-z]+)?")
 MAX_CONTEXT_TERMS = 8
 
 
 def _words(text: str) -> list[str]:
-    return [w.lower().replace("’", "'") for w in _WORD.findall(text)]
+    return [w.lower().replace("’", "'") for w in WORD.findall(text)]
 
 
 def content_words(text: str) -> list[str]:
     """The words of `text` that name things, as written (stop words, question words and fillers dropped)."""
     out = []
-    for word in _WORD.findall(text):
+    for word in WORD.findall(text):
         low = word.lower().replace("’", "'")
         if low in STOPWORDS or low in _QUESTION_WORDS or low in _PRONOUNS or stem(low) in _GENERIC:
             continue

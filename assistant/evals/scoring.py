@@ -286,19 +286,23 @@ def totals(scores: Sequence[QuestionScore]) -> dict[str, Any]:
     }
 
 
-def calibration_error(answered: Sequence[QuestionScore], bins: int = 10) -> float | None:
-    """Expected calibration error of the answers given: in ten equal confidence bins, the gap between the mean
-    confidence and the share right, weighted by the bin's size. None when no answer has a confidence."""
+def calibration_error(answered: Sequence[QuestionScore]) -> float | None:
+    """Expected calibration error of the answers given (`expected_calibration_error`); None when no answer has a
+    confidence."""
     rated = [(s.confidence, bool(s.correct)) for s in answered if s.confidence is not None]
-    if not rated:
-        return None
+    return round(expected_calibration_error(rated), 4) if rated else None
+
+
+def expected_calibration_error(rated: Sequence[tuple[float, bool]], bins: int = 10) -> float:
+    """In `bins` equal confidence bins, the gap between the mean confidence and the share right, weighted by the
+    bin's size (confidence 1.0 falls in the last bin)."""
     gap = 0.0
     for b in range(bins):
         members = [(c, ok) for c, ok in rated if b / bins <= c < (b + 1) / bins or (b == bins - 1 and c == 1.0)]
         if members:
             gap += len(members) * abs(sum(c for c, _ in members) / len(members) - sum(ok for _, ok in members) /
                                       len(members))
-    return round(gap / len(rated), 4)
+    return gap / len(rated)
 
 
 # The metrics that `--min-*` floors and the reports' charts use, with their labels.
