@@ -1,6 +1,7 @@
 """The answer: the LLM drafts from retrieved passages (`prompts`) and cites them with [n] markers (`markers`);
 every sentence is checked against verbatim quotes (`support`), the question is analysed for what it asks
-(`question`), disagreements between articles are found (`conflicts`), and `engine` puts it together; `Session`
+(`question`), the best-supported candidate answer is chosen (`selection`), disagreements between articles are
+found (`conflicts`), and `engine` puts it together; `Session`
 ties the answer path to a store. An answer's data classes are in `evidence`, the hand-built word lists in
 `lexicon`, and the terms that claims, quotes and questions are compared by in `terms`."""
 

@@ -14,7 +14,8 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from assistant.answer.lexicon import CALENDAR_WORDS, DATE
-from assistant.text import STOPWORDS, fold, numbers, stem, words
+from assistant.answer.terms import canonical_terms
+from assistant.text import STOPWORDS, fold, numbers, sentence_spans, stem, words
 
 NAME = "name"
 NUMBER = "number"
@@ -65,8 +66,8 @@ def asked_clause(question: str) -> str:
     """The part of the question that asks: its last sentence, from the first wh-word on
     ("Microsoft retired Internet Explorer. What year did it debut?" -> "What year did it debut?")."""
     text = question.strip()
-    parts = re.split(r"(?<=[.!?])\s+(?=[A-Z\"“])", text)
-    last = parts[-1] if parts else text
+    spans = sentence_spans(text)  # not split at "U.S." or "Dr."
+    last = text[spans[-1].start :] if spans else text
     match = _WH.search(last)
     return last[match.start():] if match else last
 
@@ -103,6 +104,7 @@ def answer_spans(atype: str, sentence: str, question: str, common: Collection[st
     else:
         return []
     asked = {stem(w) for w in words(question)}
+    asked_terms = set(canonical_terms(question))  # "US" is the question's "U.S.", "United States" too
     asked_numbers = {m.value for m in numbers(question)} | {float(d) for d in re.findall(r"\d+(?:\.\d+)?", question)}
     new = []
     for span in found:
@@ -112,12 +114,18 @@ def answer_spans(atype: str, sentence: str, question: str, common: Collection[st
             values |= {m.value for m in numbers(span.text)}
             if values and values <= asked_numbers:
                 continue
-        elif own and all(stem(w) in asked for w in own):
+        elif own and (all(stem(w) in asked for w in own) or _given_as(span.text, asked_terms)):
             continue
         if atype == NAME and {stem(w) for w in own} <= CALENDAR_WORDS:
             continue
         new.append(span)
     return new
+
+
+def _given_as(span: str, asked_terms: set[str]) -> bool:
+    """Whether the question gives the span in other words ("US" for "U.S.", "United States" too)."""
+    terms = set(canonical_terms(span))
+    return bool(terms) and terms <= asked_terms
 
 
 def _names(sentence: str, common: Collection[str]) -> list[Span]:
@@ -137,9 +145,13 @@ def _names(sentence: str, common: Collection[str]) -> list[Span]:
                               run[0][0] + len(sentence[run[0][0] : run[-1][1]].rstrip(".,"))))
         run.clear()
 
+    previous_end = 0
     for start, end, token in tokens:
         if start < skip_to or start >= stop_at:
             continue
+        if sentence[previous_end:start].strip():
+            close()  # a comma, dash or bracket ends a name: "the Department of State, Ned Price"
+        previous_end = end
         if _CAPITALISED.fullmatch(token) and not _sentence_opener(sentence, start, token, common):
             run.append((start, end, token))
             if token.endswith((".", ",")) and not re.fullmatch(r"(?:[A-Z]\.)+|[A-Z][a-z]{1,3}\.", token):

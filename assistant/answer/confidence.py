@@ -8,14 +8,12 @@ The features are what the engine already knows when it has chosen an answer; non
 from __future__ import annotations
 
 import math
-import re
-from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
-from assistant.answer.candidates import Span, answer_spans
+from assistant.answer.candidates import answer_spans
 from assistant.answer.evidence import Evidence
 from assistant.answer.question import Question
-from assistant.answer.terms import canonical_terms
+from assistant.answer.selection import Candidate, nearness
 
 
 @dataclass(frozen=True)
@@ -30,15 +28,18 @@ class Features:
     conflict: float  # 1 when the articles disagree and the answer says so
     spans: float  # 1 / the number of spans of the asked type in the quote (0 when untyped): one name is no choice
     near: float  # how close the nearest such span stands to a word of the question: 1 adjacent, 0 ten words away
+    support: float = 0.0  # the chosen candidate's support (`selection`), at most 1; 0 when untyped
+    margin: float = 0.0  # how far ahead of the next candidate it is: (best - second) / best
+    kind: float = 0.0  # 1 when the chosen candidate is shown to be of the asked kind (a park for "which park")
 
     def as_dict(self) -> dict[str, float]:
         return {k: round(v, 4) for k, v in asdict(self).items()}
 
 
 # Fitted by `python bench/calibrate.py` on the weeks named in docs/confidence.md (logistic regression, L2, C=1).
-INTERCEPT = -1.977
-WEIGHTS = {"lexical": 1.075, "cosine": 1.054, "typed": -0.293, "articles": 0.939, "drafted": 0.108, "conflict": 0.604,
-           "spans": 0.295, "near": 0.282}
+INTERCEPT = -2.081
+WEIGHTS = {"lexical": 1.231, "cosine": 0.678, "typed": -0.259, "articles": 0.278, "drafted": 0.474, "conflict": 0.886,
+           "spans": -0.199, "near": 0.775, "support": 0.593, "margin": 0.813, "kind": 0.189}
 
 
 def confidence(features: Features) -> float:
@@ -49,21 +50,15 @@ def confidence(features: Features) -> float:
 
 
 def answer_features(q: Question, best: Evidence, lexical: float, cosine: float, articles: int, picked: bool,
-                    conflict: bool, common: set[str]) -> Features:
-    """The features of an answer whose best quote is `best` (`lexical`, `cosine`: its relevance to `q`)."""
+                    conflict: bool, common: set[str], candidates: list[Candidate] | None = None) -> Features:
+    """The features of an answer whose best quote is `best` (`lexical`, `cosine`: its relevance to `q`);
+    `candidates`: the ranked candidate answers, the chosen one first (typed questions)."""
     spans = answer_spans(q.atype, best.text, q.text, common) if q.atype else []
+    top = candidates[0] if candidates else None
+    second = candidates[1].score if candidates and len(candidates) > 1 else 0.0
     return Features(lexical=lexical, cosine=max(0.0, cosine), typed=1.0 if q.atype else 0.0,
                     articles=min(articles - 1, 2) / 2, drafted=0.0 if picked else 1.0, conflict=float(conflict),
-                    spans=1 / len(spans) if spans else 0.0, near=_nearness(best.text, spans, q.terms))
-
-
-def _nearness(text: str, spans: Sequence[Span], terms: Sequence[str], reach: int = 10) -> float:
-    """1 - (words between a span and the nearest question term) / `reach`, at least 0."""
-    tokens = [(m.start(), m.end(), m.group(0)) for m in re.finditer(r"[\w'’]+", text)]
-    at = [i for i, (_, _, w) in enumerate(tokens) if set(canonical_terms(w)) & set(terms)]
-    gaps = []
-    for span in spans:
-        inside = [i for i, (start, end, _) in enumerate(tokens) if start < span.end and end > span.start]
-        if inside and at:
-            gaps.append(min(max(0, min(abs(i - j) for j in inside) - 1) for i in at))
-    return max(0.0, 1 - min(gaps) / reach) if gaps else 0.0
+                    spans=1 / len(spans) if spans else 0.0, near=nearness(best.text, spans, q.terms),
+                    support=min(1.0, top.score) if top else 0.0,
+                    margin=(top.score - second) / top.score if top and top.score > 0 else 0.0,
+                    kind=float(top.kind_ok) if top else 0.0)

@@ -2,9 +2,10 @@
 about the 2019 final, nor the men's final one about the women's.
 
 A constraint is a modifier before a word of the question: a year ("the 2019 final"), an ordinal ("the third
-quarter") or a lower-case possessive ("the women's final"). A text misses it when it puts another modifier of
-the same class before the same word ("the 2018 final", "second-quarter revenue", "the men's final") and never
-the question's own. A text that says nothing either way is not rejected here: whether it answers at all is
+quarter"), a lower-case possessive ("the women's final") or a number ("a 7.0-magnitude earthquake", "2.9 million
+vehicles"). A text misses it when it puts another modifier of the same class before the same word ("the 2018
+final", "second-quarter revenue", "the men's final") and never the question's own; a number may also follow
+its word ("magnitude 7.8"). A text that says nothing either way is not rejected here: whether it answers at all is
 for the candidate and relevance checks.
 """
 
@@ -18,12 +19,14 @@ from assistant.text import STOPWORDS, WORD, fold, ordinal_value, stem
 
 _YEAR = re.compile(r"^(?:1[89]\d\d|20\d\d)$")
 _ORDINAL_DIGITS = re.compile(r"^(\d+)(?:st|nd|rd|th)$")
+_NUMBER = re.compile(r"^\d[\d,]*(?:\.\d+)?$")
+_TOKEN = re.compile(r"\d[\d,]*\.\d+|" + WORD.pattern)  # words, and decimals kept whole ("7.0")
 _GAP = 2  # words allowed between the modifier and its word ("the 2019 Champions Cup final": cup)
 
 
 @dataclass(frozen=True)
 class Constraint:
-    kind: str  # year | ordinal | possessive
+    kind: str  # year | ordinal | possessive | number
     value: str
     word: str  # the stemmed word it modifies
 
@@ -33,6 +36,8 @@ def _modifier(token: str) -> tuple[str, str] | None:
         return ("year", token)
     if (m := _ORDINAL_DIGITS.match(token)) or ordinal_value(token.lower()) is not None:
         return ("ordinal", m.group(1) if m else str(ordinal_value(token.lower())))
+    if _NUMBER.match(token):
+        return ("number", str(float(token.replace(",", ""))))
     if token[:1].islower() and token.endswith("'s"):  # "Quillon's revenue" names an owner, not a qualifier
         return ("possessive", stem(token.rstrip("'").removesuffix("'s")))
     return None
@@ -40,7 +45,7 @@ def _modifier(token: str) -> tuple[str, str] | None:
 
 def _tokens(text: str) -> list[str]:
     """The words of `text`, case kept (only lower-case possessives qualify), hyphens split ("third-quarter")."""
-    return [w.replace("’", "'") for w in WORD.findall(fold(text).replace("-", " "))]
+    return [w.replace("’", "'") for w in _TOKEN.findall(fold(text).replace("-", " "))]
 
 
 def question_constraints(question: str) -> list[Constraint]:
@@ -64,8 +69,9 @@ def _modifiers_before(tokens: list[str], word: str, kind: str) -> set[str]:
     for i, token in enumerate(tokens):
         if stem(token.lower()) != word:
             continue
-        for before in tokens[max(0, i - 1 - _GAP) : i]:
-            found = _modifier(before)
+        after = tokens[i + 1 : i + 2] if kind == "number" else []  # "magnitude 7.8", "Game 6"
+        for near in tokens[max(0, i - 1 - _GAP) : i] + after:
+            found = _modifier(near)
             if found and found[0] == kind:
                 values.add(found[1])
     return values

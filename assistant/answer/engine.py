@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Any
 from assistant.answer.candidates import answer_spans, lower_case_words
 from assistant.answer.confidence import Features, answer_features, confidence
 from assistant.answer.conflicts import find_conflicts, has_answer_value, span_conflicts, value_near_terms
-from assistant.answer.constraints import misses
 from assistant.answer.evidence import (
     ABSTAIN_TEXT,
     AnswerSentence,
@@ -25,12 +24,15 @@ from assistant.answer.markers import draft_is_complete, parse_markers, render_se
 from assistant.answer.question import (
     Question,
     analyse_question,
+    fits,
     has_pronoun,
+    lexical_in_context,
     lexical_relevance,
     question_names,
     speaker_named,
     term_weights,
 )
+from assistant.answer.selection import Candidate, holds, rank_candidates
 from assistant.answer.support import find_support, verify_sentences
 from assistant.answer.terms import canonical_terms, name_terms
 from assistant.config import Settings
@@ -49,7 +51,6 @@ MAX_ANSWER_SENTENCES = 4
 CONFLICT_MIN_LEXICAL = 0.6
 DIRECT_MIN_LEXICAL = 0.6
 DIRECT_MIN_LEXICAL_OTHER = 0.75
-CONTEXT_DISCOUNT = 0.85
 
 
 @dataclass
@@ -131,7 +132,7 @@ class Engine:
         return sorted(scored, key=lambda e: -e.relevance)
 
     def _is_relevant(self, question: Question, evidence: Evidence, weight: Callable[[str], float]) -> bool:
-        lexical = _lexical_in_context(question, evidence, weight)
+        lexical = lexical_in_context(question, evidence, weight)
         cosine = self.similarity(question.text, [evidence.text])[0]
         return lexical >= 0.5 or (lexical >= 0.25 and cosine >= 0.5) or cosine >= 0.65
 
@@ -198,24 +199,38 @@ class Engine:
                  lenient: bool) -> Answer:
         weight = term_weights(pool)
         common = lower_case_words([e.text for e in pool])
-        relevant = [e for e in pool if _fits(q, e) and self._is_relevant(q, e, weight)]
+        relevant = [e for e in pool if fits(q, e) and self._is_relevant(q, e, weight)]
         checked = verify_sentences(draft, sources, pool, self.similarity, q.text)
         kept: list[CheckedSentence] = []
         for sentence in checked:
-            sentence.evidence = [e for e in sentence.evidence if _fits(q, e)]  # not the 2018 final for the 2019 one
+            sentence.evidence = [e for e in sentence.evidence if fits(q, e)]  # not the 2018 final for the 2019 one
             if sentence.supported and not self._answers_question(q, sentence, weight, common):
                 continue  # true per the sources, but not about what was asked
             if sentence.supported or lenient:
                 kept.append(sentence)
         kept = kept[:MAX_ANSWER_SENTENCES]
-        lexical = {e.key: _lexical_in_context(q, e, weight) for e in relevant}
+        lexical = {e.key: lexical_in_context(q, e, weight) for e in relevant}
         # Conflicting values count only from sentences about what was asked (most of its terms in the
         # sentence itself: "On Friday, one person was killed" after a sentence about the attack does not
         # date the attack).
         own = {e.key: lexical_relevance(q, e.text_with_referents, weight) for e in relevant}
         about = [e for e in relevant if own[e.key] >= CONFLICT_MIN_LEXICAL]
         claims = find_conflicts(q, about) or span_conflicts(q, about, common)
-        if not any(s.supported and has_answer_value(q.kind, s.text, q.terms) for s in kept):
+        ranked: list[Candidate] = []
+        if q.atype and not claims:
+            scored = [(e, self._relevance(q, e, lexical[e.key])) for e in relevant]
+            ranked = rank_candidates(q, scored, [e.text for e in pool], common, weight)
+        if ranked:  # the answer gives the best-supported candidate, in the model's words if it gave that one
+            top = ranked[0]
+            kept = [s for s in kept if not s.supported or holds(q, s.text, top, common)]
+            if not any(s.supported for s in kept):
+                best = top.occurrences[0].evidence
+                support = find_support(best.text, relevant, self.similarity) or [best]
+                if best not in support:
+                    support = [best]
+                kept.insert(0, CheckedSentence(text=parse_markers(best.text)[0], evidence=support, repaired=True,
+                                                picked=True))
+        elif not any(s.supported and has_answer_value(q.kind, s.text, q.terms) for s in kept):
             if q.kind in ("quantity", "date", "quote"):  # sentences without the asked value do not answer
                 kept = [s for s in kept if not s.supported]
             direct = self._direct_answer(q, claims[0].evidence if claims else relevant, lexical, common)
@@ -244,17 +259,22 @@ class Engine:
                                             sorted({n for c in conflicts[0].claims for n in c.citations}), True))
         text = " ".join(render_sentence(s) for s in sentences)
         features = self._features(q, kept, bool(conflicts), len({c.source for c in numbering.values()}), weight,
-                                  common)
+                                  common, ranked)
         return Answer(q.text, text, False, sentences, sorted(numbering.values(), key=lambda c: c.n), conflicts,
                       self.model_name, {}, draft=draft, confidence=confidence(features), features=features.as_dict())
 
     def _features(self, q: Question, kept: Sequence[CheckedSentence], conflict: bool, articles: int,
-                  weight: Callable[[str], float], common: set[str]) -> Features:
-        """What the answer's confidence is computed from: its first supported sentence's best quote."""
+                  weight: Callable[[str], float], common: set[str], ranked: list[Candidate]) -> Features:
+        """What the answer's confidence is computed from: its first supported sentence's best quote, and the
+        candidate answers it was chosen from."""
         first = next(s for s in kept if s.supported)
-        lexical, best = max(((_lexical_in_context(q, e, weight), e) for e in first.evidence), key=lambda x: x[0])
+        lexical, best = max(((lexical_in_context(q, e, weight), e) for e in first.evidence), key=lambda x: x[0])
         return answer_features(q, best, lexical, self.similarity(q.text, [best.text])[0], articles, first.picked,
-                               conflict, common)
+                               conflict, common, ranked)
+
+    def _relevance(self, q: Question, evidence: Evidence, lexical: float) -> float:
+        """How far a sentence is about the question, 0-1: its share of the question's terms and its similarity."""
+        return 0.6 * lexical + 0.4 * max(0.0, self.similarity(q.text, [evidence.text])[0])
 
     @staticmethod
     def _direct_answer(q: Question, candidates: Sequence[Evidence], lexical: dict[Any, float],
@@ -296,23 +316,6 @@ class Engine:
         lexical = lexical_relevance(q, sentence.text + " " + quotes, weight)
         cosine = self.similarity(q.text, [sentence.text])[0]
         return lexical >= 0.4 or (lexical >= 0.25 and cosine >= 0.5)
-
-
-def _fits(q: Question, evidence: Evidence) -> bool:
-    """The sentence may answer: it does not miss the question's constraints (another year, quarter or side than
-    asked), and it is not the lead-in of a list ("Here are the highest prices:"), which states nothing itself."""
-    if evidence.text.rstrip().endswith(":"):
-        return False
-    return not misses(q.constraints, evidence.text, f"{evidence.title}. {evidence.context}")
-
-
-def _lexical_in_context(q: Question, evidence: Evidence, weight: Callable[[str], float]) -> float:
-    """How much of the question a sentence covers, reading "he" as whom the context names; the context's
-    other words count at a discount (the sentence before may set the scene: "He appeared on television.")."""
-    own = lexical_relevance(q, evidence.text_with_referents, weight)
-    if not evidence.context:
-        return own
-    return max(own, CONTEXT_DISCOUNT * lexical_relevance(q, evidence.text_in_context, weight))
 
 
 def _sentences_of(chunk: StoredChunk) -> list[Evidence]:

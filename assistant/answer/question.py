@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from assistant.answer.candidates import answer_type
-from assistant.answer.constraints import Constraint, question_constraints
+from assistant.answer.constraints import Constraint, misses, question_constraints
 from assistant.answer.evidence import Evidence
 from assistant.answer.lexicon import CALENDAR_WORDS, GENERIC_QUESTION_TERMS, NAMED_THINGS, PRONOUN, QUOTE_QUESTION
 from assistant.answer.terms import canonical_terms, name_terms
@@ -106,3 +106,23 @@ def lexical_relevance(question: Question, text: str, weight: Callable[[str], flo
 
 
 _INFORMATIVE_WEIGHT = math.log(1 + 0.7 / 0.3)  # the term is in at most ~30% of the sentences
+
+
+def fits(q: Question, evidence: Evidence) -> bool:
+    """The sentence may answer: it does not miss the question's constraints (another year, quarter or side than
+    asked), and it is not the lead-in of a list ("Here are the highest prices:"), which states nothing itself."""
+    if evidence.text.rstrip().endswith(":"):
+        return False
+    return not misses(q.constraints, evidence.text, f"{evidence.title}. {evidence.context}")
+
+
+def lexical_in_context(q: Question, evidence: Evidence, weight: Callable[[str], float]) -> float:
+    """How much of the question a sentence covers, reading "he" as whom the context names; the context's
+    other words count at a discount (the sentence before may set the scene: "He appeared on television.")."""
+    own = lexical_relevance(q, evidence.text_with_referents, weight)
+    if not evidence.context:
+        return own
+    return max(own, _CONTEXT_DISCOUNT * lexical_relevance(q, evidence.text_in_context, weight))
+
+
+_CONTEXT_DISCOUNT = 0.85  # the context's words count at this share of the sentence's own

@@ -66,6 +66,12 @@ def test_near_misses_of_year_quarter_and_side() -> None:
     assert misses(women, "The Harbour Wolves won the men's final on Saturday.")
     assert not misses(women, "In the women's final the Herons won; in the men's final the Wolves won.")
     assert not misses(women, "The Herons won 72-65.")  # says nothing either way: not a near miss
+    quake = question_constraints("Which town was shaken by a 6.1-magnitude earthquake?")
+    assert misses(quake, "Port Elwin was shaken by a magnitude-5.4 earthquake on Sunday.")
+    assert not misses(quake, "A magnitude 6.1 earthquake shook Saltmere.")
+    assert not misses(quake, "The earthquake shook Saltmere.")
+    recall = question_constraints("Which carmaker recalled 2.9 million vans?")
+    assert misses(recall, "Dorn recalled 1.2 million vans.") and not misses(recall, "Velto recalled 2.9 million vans.")
     year = question_constraints("Who won the 2019 final?")
     assert misses(year, "Alder beat Birch in the 2018 final.")
     assert not misses(year, "Alder beat Birch in the 2019 final, a year after the 2018 final.")
@@ -82,3 +88,13 @@ def test_credits_and_year_questions() -> None:
     assert answer_spans(NAME, "The chain just rolled out a new dish to attract a younger crowd - WNS", question) == []
     spans = answer_spans(YEAR, "It opened on Wednesday, 27 years after 1995.", "What year?")
     assert [s.text for s in spans] == ["1995"]
+
+
+def test_abbreviations_commas_and_other_spellings_of_the_question() -> None:
+    question = "Which U.S. Transport Department spokesman criticised the recall?"
+    assert asked_clause(question) == question  # "U.S." does not end the question's first sentence
+    assert _type(question) == NAME
+    sentence = "A spokesperson for the United States Department of Transport, Lena Ortiz, criticised the recall."
+    # The comma ends a name; "United States Department of Transport" is the question's "U.S. Transport Department".
+    assert [s.text for s in answer_spans(NAME, sentence, question)] == ["Lena Ortiz"]
+    assert [s.text for s in answer_spans(NAME, "The US Transport Department criticised it.", question)] == []

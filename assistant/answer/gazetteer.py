@@ -1,0 +1,43 @@
+"""Which names are countries or U.S. states, from ISO 3166 (`pycountry`, a maintained package), so that
+"Which country ...?" prefers "Ghana" to "Senegal's laboratory" only when both are countries, without a word list.
+
+Only the kinds the ISO data covers are answered; for any other kind `is_kind` says "unknown" (None).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from assistant.text import stem, words
+
+COUNTRY = "country"
+STATE = "state"
+# The question's noun for each kind, stemmed ("countries" -> "country").
+KIND_OF_NOUN = {stem("country"): COUNTRY, stem("nation"): COUNTRY, stem("state"): STATE}
+
+
+@lru_cache(maxsize=1)
+def _names() -> dict[str, frozenset[str]]:
+    import pycountry
+
+    countries = set()
+    for country in pycountry.countries:
+        for attribute in ("name", "common_name", "official_name"):
+            value = getattr(country, attribute, None)
+            if value:
+                countries.add(" ".join(words(value)))
+                if "," in value:  # "Korea, Republic of" is also written "Republic of Korea"
+                    head, _, tail = value.partition(",")
+                    countries.add(" ".join(words(f"{tail} {head}")))
+    states = {" ".join(words(s.name)) for s in pycountry.subdivisions.get(country_code="US") or []}
+    return {COUNTRY: frozenset(countries), STATE: frozenset(states)}
+
+
+def is_kind(kind: str, name: str) -> bool | None:
+    """Whether `name` is a known name of that kind (None when the gazetteer does not cover the kind)."""
+    known = _names().get(kind)
+    if known is None:
+        return None
+    key = " ".join(w for w in words(name) if w != "the")
+    key = key.removesuffix("'s").removesuffix("’s")
+    return key in known

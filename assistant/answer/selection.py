@@ -1,0 +1,325 @@
+"""Answer selection: which span of the asked type the retrieved sentences support best.
+
+Gates applied sentence by sentence (is this sentence relevant enough, does it hold a span?) answered with the
+first sentence that passed, whatever span it held: on RealTime QA's 2022 weeks most wrong answers were such
+sentences. Here every span of the asked type in the relevant sentences is a candidate, scored by the support
+it gathers:
+
+- how relevant the sentences holding it are (the question's terms they cover, embedding similarity);
+- how well it stands where the question's slot would in a statement of the answer (`alignment`): "Which
+  airline announced a deal to buy Spirit?" is answered by "[X] announced a deal to buy Spirit", with the
+  question's words close after the span; "What year did it debut?" by "it debuted in [X]", with them before.
+  A possessive ("Kadhimi's guards") counts at `KIND_MISMATCH` unless the question asks "whose";
+- whether it is what the question asks for: "Which national park ...?" wants a park, so a span that holds
+  the noun, that the retrieved text puts next to it ("the Ivy League school Dartmouth"), or that ISO 3166 knows
+  as a country or state (`gazetteer`). A span not shown to be of the asked kind keeps `KIND_MISMATCH` of its
+  score. A number must be of the asked unit (a percentage, a sum of money, a count of the counted thing):
+  "How many embassies ...?" is not answered by "seven guards";
+- how many articles give it.
+
+A name written shorter inside a longer one ("Yellowstone" in "Yellowstone National Park") is one candidate.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+from assistant.answer.candidates import NAME, NUMBER, WHEN, YEAR, Span, answer_spans, asked_clause
+from assistant.answer.evidence import Evidence
+from assistant.answer.gazetteer import KIND_OF_NOUN, is_kind
+from assistant.answer.question import Question
+from assistant.answer.terms import canonical_terms
+from assistant.text import STOPWORDS, stem, words
+
+KIND_MISMATCH = 0.5
+OTHER_ARTICLES = 0.25  # each other article giving the candidate adds this share of its best occurrence there
+MAX_OTHER_ARTICLES = 2
+NEXT_TO = 3  # words between "a" / "the" and the asked noun in an apposition ("Harlow, the oldest school")
+NEAR_REACH = 10  # words between a span and a question word at which nearness reaches 0
+ALIGN_REACH = 12  # words either side of a span in which the question's words count for its alignment
+OTHER_SIDE = 0.5  # a question word on the unexpected side of the span counts half ("was bought by X")
+
+# Verbs that end the wh-phrase without the "-ed" of a regular past ("Which team won ...?"): English
+# irregular past forms and the auxiliaries (in `STOPWORDS`), grammar rather than vocabulary.
+_IRREGULAR_PAST = frozenset(
+    """won lost beat became began broke brought built bought caught chose came cut drew drove ate fell felt
+    fought found flew forgot froze got gave went grew hung held hit hurt kept knew laid led left lent let lay
+    made meant met paid put quit ran rang rose saw sold sent set shook shot shut sang sank sat slept spoke
+    spent split spread stood stole struck swore swept swam took taught tore told thought threw understood
+    woke wore withdrew wrote""".split()  # noqa: SIM905
+)
+_AUXILIARY = frozenset("did does do was were is are has have had will would can could should may might".split())  # noqa: SIM905
+_SUBJECT = re.compile(r"^(?:it|he|she|they|we|you|i|this|that|these|those|the|a|an|his|her|its|their|[A-Z0-9])")
+_WH_WORD = re.compile(r"\b(?:who|whom|whose|which|what|when|where|how)\b", re.IGNORECASE)
+_LOCATIVE = frozenset({"in", "at", "near", "outside", "from", "to", "into", "across"})
+_PERCENT_ASKED = re.compile(r"\b(?:percent|percentage|per cent|share|proportion)\b")
+_MONEY_ASKED = re.compile(r"\bhow much\b.*\b(?:cost|costs|money|price|prices|pay|paid|spend|spent|worth|raise|raised"
+                          r"|fund|funds|budget|salary|fine|fee|sell|sold|buy|bought)\b|[$£€¥]")
+_CURRENCY = re.compile(r"[$£€¥]|\b(?:dollars?|pounds?|euros?|yen|yuan|rupees?)\b", re.IGNORECASE)
+_PERCENT = re.compile(r"%|\bper ?cent\b", re.IGNORECASE)
+
+
+def asked_noun(question: str) -> str:
+    """The stemmed noun a "which / what <noun>" question asks for ("Which Ivy League school announced ..." ->
+    "school"); "" when it asks "who", "where", "what did ..." or the like."""
+    match = re.match(r"^(?:in |on |at |for |from |to |by |of )?(?:which|what)\s+(.*)$", asked_clause(question),
+                     re.IGNORECASE | re.DOTALL)
+    if not match:
+        return ""
+    noun = ""
+    for token in re.findall(r"[\w'’-]+", match.group(1))[:5]:
+        low = token.lower()
+        if token[:1].isupper() or token[:1].isdigit() or low in {"two", "three", "four", "five"}:
+            continue  # "Which Ivy League school", "which U.S. official", "which two countries": modifiers
+        if low in STOPWORDS or low in _IRREGULAR_PAST or (low.endswith("ed") and len(low) > 4):
+            break
+        noun = low
+    return stem(noun) if noun else ""
+
+
+@dataclass(frozen=True)
+class Slot:
+    """The question's words by where a statement of the answer puts them: before the answer, after it, or
+    either (the earlier sentences' words)."""
+
+    before: frozenset[str]
+    after: frozenset[str]
+    either: frozenset[str]
+
+
+def question_slot(question: str, atype: str = "") -> Slot:
+    """Where the answer stands among the question's words. In "Which airline announced a deal?" the answer is
+    the subject ("[X] announced a deal"); after an auxiliary and its subject ("What year did it debut?") it
+    is the object ("it debuted in [X]"): the words after the wh-phrase come before the answer, as they do
+    for a date."""
+    clause = asked_clause(question)
+    earlier = question[: len(question.rstrip()) - len(clause)] if question.rstrip().endswith(clause) else ""
+    sentence_start = max(earlier.rfind(". "), earlier.rfind("? "), earlier.rfind("! ")) + 1
+    lead, context = earlier[sentence_start:], earlier[:sentence_start]
+    wh = _WH_WORD.match(clause)
+    rest = clause[wh.end() :] if wh else clause
+    tokens = re.findall(r"[\w'’-]+", rest)
+    skip = 0  # past the wh-phrase's noun run ("which Ivy League school", "how many")
+    for token in tokens:
+        low = token.lower()
+        if low in _AUXILIARY or low in _IRREGULAR_PAST or low in STOPWORDS - {"many", "much"} or (
+                low.endswith("ed") and len(low) > 4):
+            break
+        skip += 1
+    after = tokens[skip:]
+    inverted = len(after) > 1 and after[0].lower() in _AUXILIARY and bool(_SUBJECT.match(after[1]))
+    inverted = inverted or atype in (WHEN, YEAR)  # a date is seldom the subject: "payments restart in May"
+    after_terms = frozenset(canonical_terms(" ".join(after)))
+    lead_terms = frozenset(canonical_terms(lead))
+    if not skip and after and after[0].lower() in ("is", "was", "are", "were"):  # "Who was the target?": "X was
+        return Slot(before=lead_terms, after=frozenset(),  # the target", "the target, X": either side
+                    either=after_terms | frozenset(canonical_terms(context)))
+    if inverted:
+        return Slot(before=lead_terms | after_terms, after=frozenset(), either=frozenset(canonical_terms(context)))
+    return Slot(before=lead_terms, after=after_terms, either=frozenset(canonical_terms(context)))
+
+
+def alignment(text: str, span: Span, slot: Slot, weight: Callable[[str], float], reach: int = ALIGN_REACH) -> float:
+    """The weighted share of the question's words that stand near the span on the side a statement of the
+    answer puts them (`OTHER_SIDE` for the other side), each counted less the farther it stands, 0-1."""
+    tokens = [(m.start(), canonical_terms(m.group(0))) for m in re.finditer(r"[\w'’]+", text)]
+    first = next((i for i, (start, _) in enumerate(tokens) if start >= span.start), len(tokens))
+    last = next((i for i, (start, _) in enumerate(tokens) if start >= span.end), len(tokens))
+    before: dict[str, float] = {}  # term -> closeness to the span, 1 adjacent ... 1/reach at the edge
+    after: dict[str, float] = {}
+    for distance, (_, terms) in enumerate(reversed(tokens[max(0, first - reach) : first])):
+        for term in terms:
+            before.setdefault(term, 1 - distance / reach)
+    for distance, (_, terms) in enumerate(tokens[last : last + reach]):
+        for term in terms:
+            after.setdefault(term, 1 - distance / reach)
+    asked = slot.before | slot.after | slot.either
+    total = sum(weight(t) for t in asked) or 1.0
+    found = 0.0
+    for term in asked:
+        own, other = (before, after) if term in slot.before else (after, before) if term in slot.after else (
+            {**before, **after}, {})
+        found += weight(term) * max(own.get(term, 0.0), OTHER_SIDE * other.get(term, 0.0))
+    return found / total
+
+
+def span_key(text: str) -> str:
+    """A span compared with others: lower case, without "the" and a final possessive ("Moldova's" is Moldova)."""
+    parts = [w for w in words(text) if w != "the"]
+    if parts:
+        parts[-1] = parts[-1].removesuffix("'s")
+    return " ".join(parts)
+
+
+@dataclass
+class Occurrence:
+    span: Span
+    evidence: Evidence
+    score: float
+
+
+@dataclass
+class Candidate:
+    """A candidate answer and the sentences that hold it, best first."""
+
+    key: str
+    occurrences: list[Occurrence]
+    kind_ok: bool
+    score: float = 0.0
+    keys: set[str] = field(default_factory=set)  # its own key and the shorter ones merged into it
+
+    @property
+    def text(self) -> str:
+        return self.occurrences[0].span.text
+
+    @property
+    def evidence(self) -> list[Evidence]:
+        """The best sentence of each article that gives it, best article first."""
+        seen: dict[str, Evidence] = {}
+        for occurrence in self.occurrences:
+            seen.setdefault(occurrence.evidence.article_id, occurrence.evidence)
+        return list(seen.values())
+
+    @property
+    def articles(self) -> int:
+        return len({o.evidence.article_id for o in self.occurrences})
+
+
+def rank_candidates(q: Question, sentences: Sequence[tuple[Evidence, float]], texts: Iterable[str],
+                    common: set[str], weight: Callable[[str], float] = lambda term: 1.0) -> list[Candidate]:
+    """The candidate answers of `q`'s type in `sentences` (each with its relevance, 0-1), best first.
+
+    `texts`: the retrieved text in which the asked noun may name a span ("the city of Dallas"); `weight`: a
+    question word's weight (its inverse document frequency in the retrieved sentences).
+    """
+    if not q.atype:
+        return []
+    noun = asked_noun(q.text)
+    slot = question_slot(q.text, q.atype)
+    whose = asked_clause(q.text).lower().startswith("whose")
+    tokenised = [words(t) for t in dict.fromkeys(texts)]
+    occurrences: dict[str, list[Occurrence]] = {}
+    kind_ok: dict[str, bool] = {}
+    for evidence, relevance in sentences:
+        if evidence.text.rstrip(" \"'”’)").endswith("?"):
+            continue  # a question states nothing
+        spans = answer_spans(q.atype, evidence.text, q.text, common)
+        for span in spans:
+            key = span_key(span.text)
+            if not key:
+                continue
+            if key not in kind_ok:
+                kind_ok[key] = _of_asked_kind(q, noun, span, evidence.text, key, tokenised)
+            if q.atype == NUMBER and not _of_asked_unit(q, span, evidence.text):
+                continue  # seven guards do not count embassies; 58 voters are no percentage
+            aligned = alignment(evidence.text, span, slot, weight)
+            score = relevance * (0.4 + 0.6 * aligned) * (1.0 if kind_ok[key] else KIND_MISMATCH)
+            if not whose and span.text.endswith(("'s", "’s")):
+                score *= KIND_MISMATCH  # "Kadhimi's guards" names whose guards: the guards are what is meant
+            occurrences.setdefault(key, []).append(Occurrence(span, evidence, score))
+    candidates = [Candidate(key, sorted(found, key=lambda o: -o.score), kind_ok[key], keys={key})
+                  for key, found in occurrences.items()]
+    for candidate in candidates:
+        candidate.score = _support(candidate.occurrences)
+    return sorted(_merged(candidates), key=lambda c: -c.score)
+
+
+def holds(q: Question, text: str, candidate: Candidate, common: set[str]) -> bool:
+    """Whether `text` gives `candidate` (or a longer or shorter form of it) as a span of the asked type."""
+    keys = {span_key(s.text) for s in answer_spans(q.atype, text, q.text, common)}
+    return any(k in candidate.keys or f" {k} " in f" {candidate.key} " or f" {candidate.key} " in f" {k} "
+               for k in keys if k)
+
+
+def _support(occurrences: Sequence[Occurrence]) -> float:
+    """The best occurrence's score plus a share of the best in each of up to two other articles."""
+    best: dict[str, float] = {}
+    for occurrence in occurrences:
+        article = occurrence.evidence.article_id
+        best[article] = max(best.get(article, 0.0), occurrence.score)
+    ranked = sorted(best.values(), reverse=True)
+    return ranked[0] + OTHER_ARTICLES * sum(ranked[1 : 1 + MAX_OTHER_ARTICLES]) if ranked else 0.0
+
+
+def _merged(candidates: list[Candidate]) -> list[Candidate]:
+    """Each candidate whose words stand inside a longer candidate's merged into the best such one."""
+    by_length = sorted(candidates, key=lambda c: -len(c.key.split()))
+    kept: list[Candidate] = []
+    for candidate in by_length:
+        containers = [k for k in kept if _inside(candidate.key, k.key)]
+        if not containers:
+            kept.append(candidate)
+            continue
+        into = max(containers, key=lambda c: c.score)
+        into.occurrences = sorted(into.occurrences + candidate.occurrences, key=lambda o: -o.score)
+        into.kind_ok = into.kind_ok or candidate.kind_ok
+        into.keys |= candidate.keys
+        into.score = _support(into.occurrences)
+    return kept
+
+
+def _inside(short: str, long: str) -> bool:
+    return f" {short} " in f" {long} "
+
+
+def _of_asked_kind(q: Question, noun: str, span: Span, sentence: str, key: str, texts: Sequence[list[str]]) -> bool:
+    if q.atype == NUMBER:
+        return _of_asked_unit(q, span, sentence)
+    if q.atype != NAME:
+        return True
+    if not noun:
+        if not asked_clause(q.text).lower().startswith("where"):
+            return True  # "who": a person or an organisation; the text cannot tell which
+        before = words(sentence[: span.start])[-1:]
+        return bool(before and before[0] in _LOCATIVE) or any(is_kind(k, span.text) for k in ("country", "state"))
+    if noun in {stem(w) for w in words(span.text)}:
+        return True
+    kind = KIND_OF_NOUN.get(noun)
+    if kind and is_kind(kind, span.text):
+        return True
+    return _next_to(noun, key.split(), texts)
+
+
+def _next_to(noun: str, key: list[str], texts: Sequence[list[str]]) -> bool:
+    """Whether some text calls the span by the asked noun: "the school Harlow", "the city of Dallas", "Harlow,
+    the oldest school" (an article and at most `NEXT_TO` words before the noun). Not "Japanese automaker":
+    a name before the noun is more often its modifier than the thing itself."""
+    n = len(key)
+    for tokens in texts:
+        stems = [stem(t) for t in tokens]
+        for i in range(len(tokens) - n + 1):
+            if [t.removesuffix("'s") for t in tokens[i : i + n]] != key:
+                continue
+            before, after = stems[max(0, i - 2) : i], stems[i + n : i + n + NEXT_TO + 2]
+            if (before[-1:] == [noun] or before == [noun, "of"]
+                    or (after[:1] and after[0] in ("a", "an", "the") and noun in after[1:])):
+                return True
+    return False
+
+
+def _of_asked_unit(q: Question, span: Span, sentence: str) -> bool:
+    """A percentage for "what percentage", a sum of money for "how much did it cost", a count of the counted thing."""
+    clause = asked_clause(q.text).lower()
+    after = sentence[span.end : span.end + 12]
+    if _PERCENT_ASKED.search(clause):
+        return bool(_PERCENT.search(span.text + after[:9]))
+    if _MONEY_ASKED.search(clause):
+        return bool(_CURRENCY.search(span.text + " " + after))
+    if q.counted:  # the counted thing, or the head of its compound ("wildfires" are "fires")
+        following = canonical_terms(" ".join(words(sentence[span.end :])[: NEXT_TO + 1]))
+        return any(t == c or (len(t) >= 3 and c.endswith(t)) for t in following for c in q.counted)
+    return True
+
+
+def nearness(text: str, spans: Sequence[Span], terms: Sequence[str], reach: int = NEAR_REACH) -> float:
+    """1 - (words between the spans and the nearest question term) / `reach`, at least 0; 0 without spans."""
+    tokens = [(m.start(), m.end(), m.group(0)) for m in re.finditer(r"[\w'’]+", text)]
+    at = [i for i, (_, _, w) in enumerate(tokens) if set(canonical_terms(w)) & set(terms)]
+    gaps = []
+    for span in spans:
+        inside = [i for i, (start, end, _) in enumerate(tokens) if start < span.end and end > span.start]
+        if inside and at:
+            gaps.append(min(max(0, min(abs(i - j) for j in inside) - 1) for i in at))
+    return max(0.0, 1 - min(gaps) / reach) if gaps else 0.0
