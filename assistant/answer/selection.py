@@ -175,14 +175,6 @@ class Candidate:
         return self.occurrences[0].span.text
 
     @property
-    def evidence(self) -> list[Evidence]:
-        """The best sentence of each article that gives it, best article first."""
-        seen: dict[str, Evidence] = {}
-        for occurrence in self.occurrences:
-            seen.setdefault(occurrence.evidence.article_id, occurrence.evidence)
-        return list(seen.values())
-
-    @property
     def articles(self) -> int:
         return len({o.evidence.article_id for o in self.occurrences})
 
@@ -229,8 +221,7 @@ def rank_candidates(q: Question, sentences: Sequence[tuple[Evidence, float]], te
 def holds(q: Question, text: str, candidate: Candidate, common: set[str]) -> bool:
     """Whether `text` gives `candidate` (or a longer or shorter form of it) as a span of the asked type."""
     keys = {span_key(s.text) for s in answer_spans(q.atype, text, q.text, common)}
-    return any(k in candidate.keys or f" {k} " in f" {candidate.key} " or f" {candidate.key} " in f" {k} "
-               for k in keys if k)
+    return any(k in candidate.keys or _inside(k, candidate.key) or _inside(candidate.key, k) for k in keys if k)
 
 
 def _support(occurrences: Sequence[Occurrence]) -> float:
