@@ -26,13 +26,19 @@ YEAR = "year"
 _WH = re.compile(r"\b(?:who|whom|whose|which|what|when|where|why|how)\b", re.IGNORECASE)
 _NUMBER_PHRASE = re.compile(
     r"^(?:how (?:many|much|long|old|high|far|big|large|tall|fast|often|deep|heavy)\b"
-    r"|(?:what|which) (?:percentage|percent|share|proportion|number|amount|sum|price|age|score|magnitude)\b)"
+    r"|(?:what|which) (?:(?:is|was|are|were) the )?"
+    r"(?:percentage|percent|share|proportion|number|amount|sum|price|age|score|magnitude)\b)"
 )
 _YEAR_PHRASE = re.compile(r"^(?:in |by |since )?(?:what|which) year\b")
 _DATE_PHRASE = re.compile(r"^(?:when\b|(?:in |on |by )?(?:what|which) (?:year|day|date|month|decade|century)\b)")
 # "What revenue", "what country": a noun after "what" may name a measure as well as a kind of name, so only
 # "which" (a choice among named things) and "what is the name" make the answer a name.
-_NAME_PHRASE = re.compile(r"^(?:who|whom|whose|where|which|what (?:is|was) the name)\b")
+_NAME_PHRASE = re.compile(r"^(?:who|whom|whose|where|which|what (?:is|was) the name)\b"
+                          r"|^what (?:is|was|are|were) (?:it|they|he|she|this|the \w+) (?:called|titled|named)\b")
+# A question that ends in a gap to fill ("Beyonce released a new song, titled:", "the highest hike since:"): the
+# word before the colon says what fills it: a naming verb takes a name, "since" a year.
+_GAP_NAME = re.compile(r"\b(?:titled|called|named|dubbed)\s*:$")
+_GAP_YEAR = re.compile(r"\bsince\s*:$")
 
 _CAPITALISED = re.compile(r"[A-Z][\w'’.&-]*|[0-9]+[A-Za-z]+")  # "Ford", "U.S.", "McDonald's", "76ers"
 # Words inside a name ("Bank of England", "Bed Bath & Beyond"); not "and", which joins two names.
@@ -46,6 +52,17 @@ _AMOUNT = re.compile(
     r"|\b\d[\d,]*(?:\.\d+)?(?:\s(?:million|billion|trillion|thousand|hundred)\b)?)"
 )
 _YEAR = re.compile(r"\b(?:1[89]\d\d|20\d\d)s?\b")
+
+
+# Verbs that end the wh-phrase without the "-ed" of a regular past ("Which team won ...?"): English
+# irregular past forms and the auxiliaries (in `STOPWORDS`), grammar rather than vocabulary.
+IRREGULAR_PAST = frozenset(
+    """won lost beat became began broke brought built bought caught chose came cut drew drove ate fell felt
+    fought found flew forgot froze got gave went grew hung held hit hurt kept knew laid led left lent let lay
+    made meant met paid put quit ran rang rose saw sold sent set shook shot shut sang sank sat slept spoke
+    spent split spread stood stole struck swore swept swam took taught tore told thought threw understood
+    woke wore withdrew wrote""".split()  # noqa: SIM905
+)
 
 
 @dataclass(frozen=True)
@@ -72,6 +89,24 @@ def asked_clause(question: str) -> str:
     return last[match.start():] if match else last
 
 
+def asked_noun(question: str) -> str:
+    """The stemmed noun a "which / what <noun>" question asks for ("Which Ivy League school announced ..." ->
+    "school"); "" when it asks "who", "where", "what did ..." or the like."""
+    match = re.match(r"^(?:in |on |at |for |from |to |by |of )?(?:which|what)\s+(.*)$", asked_clause(question),
+                     re.IGNORECASE | re.DOTALL)
+    if not match:
+        return ""
+    noun = ""
+    for token in re.findall(r"[\w'’-]+", match.group(1))[:5]:
+        low = token.lower()
+        if token[:1].isupper() or token[:1].isdigit() or low in {"two", "three", "four", "five"}:
+            continue  # "Which Ivy League school", "which U.S. official", "which two countries": modifiers
+        if low in STOPWORDS or low in IRREGULAR_PAST or (low.endswith("ed") and len(low) > 4):
+            break
+        noun = low
+    return stem(noun) if noun else ""
+
+
 def answer_type(question: str, kind: str) -> str:
     """`NAME`, `NUMBER`, `WHEN`, `YEAR`, or "" when the answer is a description (why, how, what happened, yes/no)."""
     clause = asked_clause(question).lower()
@@ -83,8 +118,10 @@ def answer_type(question: str, kind: str) -> str:
         return WHEN
     if kind in ("person", "place"):
         return NAME
-    if _NAME_PHRASE.match(clause):
+    if _NAME_PHRASE.match(clause) or _GAP_NAME.search(clause):
         return NAME
+    if _GAP_YEAR.search(clause):
+        return YEAR
     return ""
 
 

@@ -10,10 +10,11 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from assistant.answer.candidates import answer_spans
+from assistant.answer.candidates import NAME, NUMBER, answer_spans
 from assistant.answer.evidence import Evidence
 from assistant.answer.lexicon import ATTRIBUTED, CALENDAR_WORDS, CANONICAL, DATE, QUOTATION, VAGUE
 from assistant.answer.question import Question
+from assistant.answer.selection import Candidate, Occurrence, inside, span_key
 from assistant.answer.terms import canonical_terms, name_terms
 from assistant.text import number_values, numbers, stem, words
 
@@ -125,6 +126,103 @@ def find_conflicts(question: Question, candidates: Sequence[Evidence]) -> list[V
                              or answer_values(question.kind, e.text, question.terms))[:1]]
         claim.display = max(set(spelled), key=lambda v: (spelled.count(v), v.isalpha()), default=claim.display)
     return sorted(claims.values(), key=lambda c: (-len(c.evidence), -max(e.relevance for e in c.evidence)))
+
+
+RIVAL_SHARE = 0.8  # an article's own answer scores at least this share of the best-scored sentence's
+SHARED_SPECIFICS = 2  # names and numbers besides the question's that two reports of one event share
+MAX_SIDES = 3
+MAX_SIDE_SOURCES = 3
+
+
+def candidate_conflicts(q: Question, ranked: Sequence[Candidate], pool: Sequence[Evidence]) -> list[ValueClaim]:
+    """Articles that each give their own answer: names or numbers that are the best candidate in one article's
+    sentences, score nearly as well as the best sentence of all (`RIVAL_SHARE`), and stand in no article that
+    gives another of them; a side's articles do not mention the other sides anywhere in what was retrieved, and
+    the sentences report the same event: worded alike apart from the answer, or, over all the sentences giving
+    each side, sharing `SHARED_SPECIFICS` names or numbers that the question does not give ("Wolves" is shared
+    with "Port Adler Wolves") ("Wolves beat Castellan Rovers 87-81 ... in Lorvik" / "the Wolves'
+    87-81 win over the Rovers in Saltmere"). An article that names both ("Lorvik beat Saltmere") reports both,
+    so it disagrees with nobody; embedding similarity does not tell two wordings of one event (0.3-0.65 on
+    such pairs) from two events (0.2-0.7 on RealTime QA's retrieved articles).
+
+    Dates are not compared this way: "Sunday" and "June 12" may be the same day. Sides come best-supported first.
+    """
+    if q.atype not in (NAME, NUMBER) or len(ranked) < 2:
+        return []
+    best_in: dict[str, Occurrence] = {}  # article -> its best-scored occurrence of any candidate
+    owner: dict[int, Candidate] = {}
+    for candidate in ranked:
+        for occurrence in candidate.occurrences:
+            owner[id(occurrence)] = candidate
+            article = occurrence.evidence.article_id
+            if article not in best_in or occurrence.score > best_in[article].score:
+                best_in[article] = occurrence
+    floor = RIVAL_SHARE * max(o.score for o in best_in.values())
+    own = [owner[id(o)] for o in best_in.values() if o.score >= floor]
+    contenders = [c for c in ranked if c in own]
+    if any(c.kind_ok for c in contenders):
+        contenders = [c for c in contenders if c.kind_ok]
+    texts: dict[str, str] = {}
+    for evidence in pool:
+        plain = " ".join(w.removesuffix("'s") for w in words(evidence.text))
+        texts[evidence.article_id] = texts.get(evidence.article_id, " ") + plain + " "
+    sides: list[Candidate] = []
+    for contender in contenders:
+        if len(sides) == MAX_SIDES:
+            break
+        if all(_rivals(q, contender, side, texts) for side in sides):
+            sides.append(contender)
+    if len(sides) < 2:
+        return []
+    claims = []
+    for side in sides:
+        per_article: dict[str, Evidence] = {}
+        for occurrence in side.occurrences:  # best first: each article's best sentence for it
+            per_article.setdefault(occurrence.evidence.article_id, occurrence.evidence)
+        claims.append(ValueClaim(side.key, side.text, list(per_article.values())[:MAX_SIDE_SOURCES]))
+    return claims
+
+
+def _rivals(q: Question, first: Candidate, second: Candidate, texts: dict[str, str]) -> bool:
+    """Whether two candidates are different answers that different articles give in reports of the same event."""
+    if _same_value(q, first, second) or _articles(first) & _articles(second):
+        return False
+    if q.atype == NAME and (any(_names(texts.get(a, ""), second) for a in _articles(first))
+                            or any(_names(texts.get(a, ""), first) for a in _articles(second))):
+        return False
+    one, other = first.occurrences[0], second.occurrences[0]
+    if _parallel(one.evidence.text, first.keys, other.evidence.text, second.keys):
+        return True
+    ours = set().union(*(_specifics(q, o) for o in first.occurrences))
+    theirs = set().union(*(_specifics(q, o) for o in second.occurrences))
+    shared = [k for k in ours if any(k == t or inside(k, t) or inside(t, k) for t in theirs)]
+    return len(shared) >= SHARED_SPECIFICS
+
+
+def _specifics(q: Question, occurrence: Occurrence) -> set[str]:
+    """The names (each capitalised run once: "Green Zone" is one) and numbers of the occurrence's sentence that
+    are neither the answer nor given by the question."""
+    text, span = occurrence.evidence.text, occurrence.span
+    names = {span_key(s.text) for s in answer_spans(NAME, text, q.text) if s.end <= span.start or s.start >= span.end}
+    rest = text[: span.start] + " " + text[span.end :]
+    values = {str(v) for m in numbers(rest) for v in number_values(m.text)} - {str(v) for v in number_values(q.text)}
+    return (names - {""}) | values
+
+
+def _articles(candidate: Candidate) -> set[str]:
+    return {o.evidence.article_id for o in candidate.occurrences}
+
+
+def _same_value(q: Question, first: Candidate, second: Candidate) -> bool:
+    """"7" and "seven", "$1.02 billion" and "1.02 billion", "Britain" and "the UK" are one answer."""
+    if q.atype == NUMBER:
+        return number_values(first.text) == number_values(second.text)
+    return set(canonical_terms(first.text)) == set(canonical_terms(second.text))
+
+
+def _names(text: str, candidate: Candidate) -> bool:
+    """Whether `text` (its words, space-separated) mentions the candidate in any of its forms."""
+    return any(f" {key} " in text for key in candidate.keys)
 
 
 PARALLEL_OVERLAP = 0.7  # the share of the longer sentence's other terms that the two sentences share

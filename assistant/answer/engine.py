@@ -10,7 +10,13 @@ from typing import TYPE_CHECKING, Any
 
 from assistant.answer.candidates import answer_spans, lower_case_words
 from assistant.answer.confidence import Features, answer_features, confidence
-from assistant.answer.conflicts import find_conflicts, has_answer_value, span_conflicts, value_near_terms
+from assistant.answer.conflicts import (
+    candidate_conflicts,
+    find_conflicts,
+    has_answer_value,
+    span_conflicts,
+    value_near_terms,
+)
 from assistant.answer.evidence import (
     ABSTAIN_TEXT,
     AnswerSentence,
@@ -24,24 +30,22 @@ from assistant.answer.markers import draft_is_complete, parse_markers, render_se
 from assistant.answer.question import (
     Question,
     analyse_question,
+    answers_question,
     fits,
     has_pronoun,
     lexical_in_context,
     lexical_relevance,
-    question_names,
     speaker_named,
     term_weights,
 )
 from assistant.answer.selection import Candidate, holds, rank_candidates
 from assistant.answer.support import find_support, verify_sentences
-from assistant.answer.terms import canonical_terms, name_terms
 from assistant.config import Settings
 from assistant.corpus import StoredChunk
 from assistant.errors import UserError
 from assistant.limits import MAX_QUESTION_CHARS
 from assistant.resources import load_prompt
 from assistant.runtime import Loading, VectorCache, chat_messages, translate_llm_error
-from assistant.text import number_values, words
 
 if TYPE_CHECKING:
     from assistant.corpus import IngestReport
@@ -204,7 +208,7 @@ class Engine:
         kept: list[CheckedSentence] = []
         for sentence in checked:
             sentence.evidence = [e for e in sentence.evidence if fits(q, e)]  # not the 2018 final for the 2019 one
-            if sentence.supported and not self._answers_question(q, sentence, weight, common):
+            if sentence.supported and not answers_question(q, sentence, weight, common, self.similarity):
                 continue  # true per the sources, but not about what was asked
             if sentence.supported or lenient:
                 kept.append(sentence)
@@ -220,6 +224,9 @@ class Engine:
         if q.atype and not claims:
             scored = [(e, self._relevance(q, e, lexical[e.key])) for e in relevant]
             ranked = rank_candidates(q, scored, [e.text for e in pool], common, weight)
+            claims = candidate_conflicts(q, ranked, pool)
+            if claims:  # the answer gives the first side, whatever the articles agree on besides
+                ranked = sorted(ranked, key=lambda c: c.key != claims[0].value)
         if ranked:  # the answer gives the best-supported candidate, in the model's words if it gave that one
             top = ranked[0]
             kept = [s for s in kept if not s.supported or holds(q, s.text, top, common)]
@@ -294,29 +301,6 @@ class Engine:
         return max(fitting, key=lambda e: (round(lexical.get(e.key, 0.0), 2), value_near_terms(q.kind, e.text, q.terms),
                                            e.relevance), default=None)
 
-    def _answers_question(self, q: Question, sentence: CheckedSentence, weight: Callable[[str], float],
-                          common: set[str]) -> bool:
-        """On topic, and more than the question said back ("X condemned X" adds nothing): a span of the asked
-        type that the question does not give, and that the quotes give too."""
-        new_terms = set(canonical_terms(sentence.text)) - set(canonical_terms(q.text))
-        if not new_terms and not number_values(sentence.text) - number_values(q.text):
-            return False
-        quotes = " ".join(e.text_in_context for e in sentence.evidence)
-        if q.atype:
-            quoted = f" {' '.join(words(' '.join(e.text for e in sentence.evidence)))} "
-            if not any(f" {span.key} " in quoted for span in answer_spans(q.atype, sentence.text, q.text, common)):
-                return False
-        if not speaker_named(q, sentence.text + " " + quotes):
-            return False  # "What did Iraq's president say?" is not answered by a U.S. official's words
-        asked_names = question_names(q.text)
-        if asked_names:  # "What did Abu Ali Al-Askari say?" is not answered by a sentence about Ali Shamkhani
-            present = _names_in(sentence.text + " " + quotes)
-            if len(asked_names & present) * 2 < len(asked_names):
-                return False
-        lexical = lexical_relevance(q, sentence.text + " " + quotes, weight)
-        cosine = self.similarity(q.text, [sentence.text])[0]
-        return lexical >= 0.4 or (lexical >= 0.25 and cosine >= 0.5)
-
 
 def _sentences_of(chunk: StoredChunk) -> list[Evidence]:
     """The chunk's sentences as evidence; one that says "he" or "they" carries the two before it and
@@ -330,10 +314,6 @@ def _sentences_of(chunk: StoredChunk) -> list[Evidence]:
             context = sentences[i - 1][2] if i else ""
         out.append(Evidence(chunk.source, chunk.title, chunk.article_id, start, end, text, context=context))
     return out
-
-
-def _names_in(text: str) -> set[str]:
-    return name_terms(text) | set(canonical_terms(text))
 
 
 KEYWORD_INDEX_STEP = "keyword index"  # the name `Session.ingest` gives its last step's progress

@@ -1,5 +1,6 @@
 """What a question asks: the kind of answer it wants and its terms (`analyse_question`), and how far a
-sentence is about it (`lexical_relevance`, `speaker_named`, `question_names`, `has_pronoun`)."""
+sentence is about it (`lexical_relevance`, `speaker_named`, `question_names`, `has_pronoun`) or answers it
+(`answers_question`)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,12 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from assistant.answer.candidates import answer_type
+from assistant.answer.candidates import answer_spans, answer_type
 from assistant.answer.constraints import Constraint, misses, question_constraints
-from assistant.answer.evidence import Evidence
+from assistant.answer.evidence import CheckedSentence, Evidence
 from assistant.answer.lexicon import CALENDAR_WORDS, GENERIC_QUESTION_TERMS, NAMED_THINGS, PRONOUN, QUOTE_QUESTION
 from assistant.answer.terms import canonical_terms, name_terms
+from assistant.text import number_values, words
 
 
 @dataclass(frozen=True)
@@ -126,3 +128,28 @@ def lexical_in_context(q: Question, evidence: Evidence, weight: Callable[[str], 
 
 
 _CONTEXT_DISCOUNT = 0.85  # the context's words count at this share of the sentence's own
+
+
+def answers_question(q: Question, sentence: CheckedSentence, weight: Callable[[str], float], common: set[str],
+                     similarity: Callable[[str, Sequence[str]], list[float]]) -> bool:
+    """Whether a supported sentence answers `q`: on topic, and more than the question said back ("X condemned
+    X" adds nothing): a span of the asked type that the question does not give, and that the quotes give too."""
+    new_terms = set(canonical_terms(sentence.text)) - set(canonical_terms(q.text))
+    if not new_terms and not number_values(sentence.text) - number_values(q.text):
+        return False
+    quotes = " ".join(e.text_in_context for e in sentence.evidence)
+    if q.atype:
+        quoted = f" {' '.join(words(' '.join(e.text for e in sentence.evidence)))} "
+        if not any(f" {span.key} " in quoted for span in answer_spans(q.atype, sentence.text, q.text, common)):
+            return False
+    if not speaker_named(q, sentence.text + " " + quotes):
+        return False  # "What did Iraq's president say?" is not answered by a U.S. official's words
+    asked_names = question_names(q.text)
+    if asked_names:  # "What did Abu Ali Al-Askari say?" is not answered by a sentence about Ali Shamkhani
+        text = sentence.text + " " + quotes
+        present = name_terms(text) | set(canonical_terms(text))
+        if len(asked_names & present) * 2 < len(asked_names):
+            return False
+    lexical = lexical_relevance(q, sentence.text + " " + quotes, weight)
+    cosine = similarity(q.text, [sentence.text])[0]
+    return lexical >= 0.4 or (lexical >= 0.25 and cosine >= 0.5)

@@ -26,7 +26,17 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
-from assistant.answer.candidates import NAME, NUMBER, WHEN, YEAR, Span, answer_spans, asked_clause
+from assistant.answer.candidates import (
+    IRREGULAR_PAST,
+    NAME,
+    NUMBER,
+    WHEN,
+    YEAR,
+    Span,
+    answer_spans,
+    asked_clause,
+    asked_noun,
+)
 from assistant.answer.evidence import Evidence
 from assistant.answer.gazetteer import KIND_OF_NOUN, is_kind
 from assistant.answer.question import Question
@@ -41,15 +51,6 @@ NEAR_REACH = 10  # words between a span and a question word at which nearness re
 ALIGN_REACH = 12  # words either side of a span in which the question's words count for its alignment
 OTHER_SIDE = 0.5  # a question word on the unexpected side of the span counts half ("was bought by X")
 
-# Verbs that end the wh-phrase without the "-ed" of a regular past ("Which team won ...?"): English
-# irregular past forms and the auxiliaries (in `STOPWORDS`), grammar rather than vocabulary.
-_IRREGULAR_PAST = frozenset(
-    """won lost beat became began broke brought built bought caught chose came cut drew drove ate fell felt
-    fought found flew forgot froze got gave went grew hung held hit hurt kept knew laid led left lent let lay
-    made meant met paid put quit ran rang rose saw sold sent set shook shot shut sang sank sat slept spoke
-    spent split spread stood stole struck swore swept swam took taught tore told thought threw understood
-    woke wore withdrew wrote""".split()  # noqa: SIM905
-)
 _AUXILIARY = frozenset("did does do was were is are has have had will would can could should may might".split())  # noqa: SIM905
 _SUBJECT = re.compile(r"^(?:it|he|she|they|we|you|i|this|that|these|those|the|a|an|his|her|its|their|[A-Z0-9])")
 _WH_WORD = re.compile(r"\b(?:who|whom|whose|which|what|when|where|how)\b", re.IGNORECASE)
@@ -59,24 +60,6 @@ _MONEY_ASKED = re.compile(r"\bhow much\b.*\b(?:cost|costs|money|price|prices|pay
                           r"|fund|funds|budget|salary|fine|fee|sell|sold|buy|bought)\b|[$£€¥]")
 _CURRENCY = re.compile(r"[$£€¥]|\b(?:dollars?|pounds?|euros?|yen|yuan|rupees?)\b", re.IGNORECASE)
 _PERCENT = re.compile(r"%|\bper ?cent\b", re.IGNORECASE)
-
-
-def asked_noun(question: str) -> str:
-    """The stemmed noun a "which / what <noun>" question asks for ("Which Ivy League school announced ..." ->
-    "school"); "" when it asks "who", "where", "what did ..." or the like."""
-    match = re.match(r"^(?:in |on |at |for |from |to |by |of )?(?:which|what)\s+(.*)$", asked_clause(question),
-                     re.IGNORECASE | re.DOTALL)
-    if not match:
-        return ""
-    noun = ""
-    for token in re.findall(r"[\w'’-]+", match.group(1))[:5]:
-        low = token.lower()
-        if token[:1].isupper() or token[:1].isdigit() or low in {"two", "three", "four", "five"}:
-            continue  # "Which Ivy League school", "which U.S. official", "which two countries": modifiers
-        if low in STOPWORDS or low in _IRREGULAR_PAST or (low.endswith("ed") and len(low) > 4):
-            break
-        noun = low
-    return stem(noun) if noun else ""
 
 
 @dataclass(frozen=True)
@@ -104,7 +87,7 @@ def question_slot(question: str, atype: str = "") -> Slot:
     skip = 0  # past the wh-phrase's noun run ("which Ivy League school", "how many")
     for token in tokens:
         low = token.lower()
-        if low in _AUXILIARY or low in _IRREGULAR_PAST or low in STOPWORDS - {"many", "much"} or (
+        if low in _AUXILIARY or low in IRREGULAR_PAST or low in STOPWORDS - {"many", "much"} or (
                 low.endswith("ed") and len(low) > 4):
             break
         skip += 1
@@ -221,7 +204,7 @@ def rank_candidates(q: Question, sentences: Sequence[tuple[Evidence, float]], te
 def holds(q: Question, text: str, candidate: Candidate, common: set[str]) -> bool:
     """Whether `text` gives `candidate` (or a longer or shorter form of it) as a span of the asked type."""
     keys = {span_key(s.text) for s in answer_spans(q.atype, text, q.text, common)}
-    return any(k in candidate.keys or _inside(k, candidate.key) or _inside(candidate.key, k) for k in keys if k)
+    return any(k in candidate.keys or inside(k, candidate.key) or inside(candidate.key, k) for k in keys if k)
 
 
 def _support(occurrences: Sequence[Occurrence]) -> float:
@@ -239,7 +222,7 @@ def _merged(candidates: list[Candidate]) -> list[Candidate]:
     by_length = sorted(candidates, key=lambda c: -len(c.key.split()))
     kept: list[Candidate] = []
     for candidate in by_length:
-        containers = [k for k in kept if _inside(candidate.key, k.key)]
+        containers = [k for k in kept if inside(candidate.key, k.key)]
         if not containers:
             kept.append(candidate)
             continue
@@ -251,26 +234,34 @@ def _merged(candidates: list[Candidate]) -> list[Candidate]:
     return kept
 
 
-def _inside(short: str, long: str) -> bool:
+def inside(short: str, long: str) -> bool:
+    """Whether the words of `short` stand together inside `long` (keys: words joined by spaces)."""
     return f" {short} " in f" {long} "
 
 
 def _of_asked_kind(q: Question, noun: str, span: Span, sentence: str, key: str, texts: Sequence[list[str]]) -> bool:
-    if q.atype == NUMBER:
-        return _of_asked_unit(q, span, sentence)
-    if q.atype != NAME:
+    if q.atype != NAME:  # a number's unit is checked occurrence by occurrence (`_of_asked_unit`)
         return True
     if not noun:
         if not asked_clause(q.text).lower().startswith("where"):
             return True  # "who": a person or an organisation; the text cannot tell which
         before = words(sentence[: span.start])[-1:]
         return bool(before and before[0] in _LOCATIVE) or any(is_kind(k, span.text) for k in ("country", "state"))
-    if noun in {stem(w) for w in words(span.text)}:
+    if _head(span.text) == noun:
         return True
     kind = KIND_OF_NOUN.get(noun)
     if kind and is_kind(kind, span.text):
         return True
     return _next_to(noun, key.split(), texts)
+
+
+def _head(name: str) -> str:
+    """The stemmed head noun of a name: its last word, or the last before "of" ("Yosemite National Park": park;
+    "National Park Service": service; "Bank of England": bank)."""
+    tokens = words(name)
+    if "of" in tokens[1:]:
+        tokens = tokens[: tokens.index("of", 1)]
+    return stem(tokens[-1].removesuffix("'s")) if tokens else ""
 
 
 def _next_to(noun: str, key: list[str], texts: Sequence[list[str]]) -> bool:
@@ -310,7 +301,7 @@ def nearness(text: str, spans: Sequence[Span], terms: Sequence[str], reach: int 
     at = [i for i, (_, _, w) in enumerate(tokens) if set(canonical_terms(w)) & set(terms)]
     gaps = []
     for span in spans:
-        inside = [i for i, (start, end, _) in enumerate(tokens) if start < span.end and end > span.start]
-        if inside and at:
-            gaps.append(min(max(0, min(abs(i - j) for j in inside) - 1) for i in at))
+        covered = [i for i, (start, end, _) in enumerate(tokens) if start < span.end and end > span.start]
+        if covered and at:
+            gaps.append(min(max(0, min(abs(i - j) for j in covered) - 1) for i in at))
     return max(0.0, 1 - min(gaps) / reach) if gaps else 0.0

@@ -1,9 +1,11 @@
 """Hand-built evidence shared by the verifier and conflict tests: four reports of the guards hurt in the
-attack, which disagree on how many, and a statement by Ned Price."""
+attack, which disagree on how many, and a statement by Ned Price; and a retriever serving invented articles."""
 
 from __future__ import annotations
 
 from assistant.answer import Evidence
+from assistant.corpus import StoredChunk
+from assistant.text import sentence_spans
 
 GUARDS_7 = Evidence(
     "a.txt",
@@ -29,3 +31,19 @@ GUARDS_FEW = Evidence(
 )
 PRICE = Evidence("a.txt", "A", "a", 100, 160, '"We strongly condemn it," spokesman Ned Price said in a statement.')
 POOL = [GUARDS_7, GUARDS_SEVERAL, GUARDS_FEW, PRICE, GUARDS_7B]
+
+
+class ArticlesRetriever:
+    """Invented articles ({source: (title, text)}) as one chunk each, whatever the question (retrieval is not what
+    the tests using it test)."""
+
+    def __init__(self, articles: dict[str, tuple[str, str]]) -> None:
+        self.articles = articles
+
+    def retrieve_chunks(self, question: str, top_k: int) -> list[StoredChunk]:
+        chunks = []
+        for n, (source, (title, text)) in enumerate(self.articles.items()):
+            spans = [(s.start, s.end) for s in sentence_spans(text)]
+            joined = " ".join(text[a:b] for a, b in spans)
+            chunks.append(StoredChunk(f"{n:024x}:0", f"{n:024x}", source, title, joined, spans))
+        return chunks

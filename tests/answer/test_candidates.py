@@ -33,7 +33,12 @@ def test_the_asked_clause_decides_the_type() -> None:
     assert _type("What is the biggest risk to the harbour, according to the mayor?") == ""
     assert _type("What kind of tree fell on the depot?") == ""
     assert _type("What revenue did the firm report?") == ""  # a measure, not a name
-    assert _type("The singer's new single is titled:") == ""
+    # A gap to fill takes what the word before it takes: a naming verb a name, "since" a year.
+    assert _type("The singer's new single is titled:") == NAME
+    assert _type("A new variant has arrived. What is it called?") == NAME
+    assert _type("The rate rise was the highest since:") == YEAR
+    assert _type("The bank's chief said the cost of the rebuild will be:") == ""
+    assert _type("What was the magnitude of the quake?") == NUMBER  # the copula before the measure noun
     assert answer_type("Who led the march?", "person") == NAME
 
 

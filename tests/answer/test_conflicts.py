@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
-from assistant.answer.conflicts import answer_values, find_conflicts, span_conflicts, value_near_terms
+import pytest
+
+from assistant.answer import Engine
+from assistant.answer.conflicts import (
+    answer_values,
+    candidate_conflicts,
+    find_conflicts,
+    span_conflicts,
+    value_near_terms,
+)
 from assistant.answer.evidence import Evidence
 from assistant.answer.question import analyse_question
-from tests.answer.samples import GUARDS_7, GUARDS_7B, GUARDS_SEVERAL, POOL
+from assistant.answer.selection import rank_candidates
+from tests.answer.samples import GUARDS_7, GUARDS_7B, GUARDS_SEVERAL, POOL, ArticlesRetriever
+from tests.answer.test_engine import ScriptedLLM
 
 
 def test_conflicting_counts_are_found_with_each_side() -> None:
@@ -69,3 +80,72 @@ def test_different_statements_with_different_names_are_no_conflict() -> None:
     told = Evidence("a.txt", "A", "a", 0, 60, "The two officials spoke to Harbour Press about the attack.")
     other = Evidence("b.txt", "B", "b", 0, 60, "Delmar's two officials spoke about the attack.")
     assert span_conflicts(agency, [told, other], set()) == []
+
+
+# Each article's own answer (`candidate_conflicts`): invented reports, worded differently ------------------
+
+def _sides(question: str, sentences: list[tuple[str, str]]) -> dict[str, set[str]]:
+    q = analyse_question(question)
+    pool = [Evidence(f"{a}.txt", a, a, i * 100, i * 100 + len(t), t) for i, (t, a) in enumerate(sentences)]
+    ranked = rank_candidates(q, [(e, 0.8) for e in pool], [e.text for e in pool], set())
+    return {c.display: {e.article_id for e in c.evidence} for c in candidate_conflicts(q, ranked, pool)}
+
+
+def test_reports_of_one_event_that_give_different_places_conflict_however_worded() -> None:
+    sides = _sides("In which city was the cup final played?", [
+        ("Port Adler Wolves beat Castellan Rovers 87-81 in the cup final, played in Lorvik on Saturday.", "a"),
+        ("Castellan Rovers lost 87-81 to the Wolves in the cup final, which was played in Saltmere.", "b"),
+        ("Port Adler Wolves were cheered home after the cup final, played in Lorvik, by thousands.", "c"),
+    ])
+    assert sides == {"Lorvik": {"a", "c"}, "Saltmere": {"b"}}
+
+
+def test_an_article_that_names_both_disagrees_with_nobody() -> None:
+    assert _sides("In which city was the cup final played?", [
+        ("Port Adler Wolves beat Castellan Rovers 87-81 in the cup final, played in Lorvik on Saturday.", "a"),
+        ("Castellan Rovers lost 87-81 to the Wolves in the cup final, which was played in Saltmere.", "b"),
+        ("Saltmere had hoped to host the cup final, which was played in Lorvik instead.", "b"),
+    ]) == {}
+
+
+def test_two_events_are_no_conflict() -> None:
+    # Each article gives another city, but nothing else of the two reports is the same: two finals.
+    assert _sides("In which city was the cup final played?", [
+        ("Port Adler Wolves beat Castellan Rovers 87-81 in the cup final, played in Lorvik on Saturday.", "a"),
+        ("Last spring the women's cup final between Greyhaven and Tarsel was played in Saltmere.", "b"),
+    ]) == {}
+
+
+def test_one_number_written_two_ways_is_no_conflict() -> None:
+    question = "How many jobs will Quillon cut?"
+    assert _sides(question, [
+        ("Quillon will cut 1,200 jobs at its Merrow plant, chief executive Ines Dahl said on Friday.", "a"),
+        ("Chief executive Ines Dahl said Quillon will cut 1200 jobs at the Merrow plant.", "b"),
+    ]) == {}
+    assert _sides(question, [
+        ("Quillon will cut 1,200 jobs at its Merrow plant, chief executive Ines Dahl said on Friday.", "a"),
+        ("Chief executive Ines Dahl said Quillon will cut 1,500 jobs at the Merrow plant.", "b"),
+    ]) == {"1,200": {"a"}, "1,500": {"b"}}
+
+
+_FINAL = {
+    "agency.txt": ("Wolves win the cup", "Port Adler Wolves beat Castellan Rovers 87-81 in the cup final, played in "
+                   "Lorvik on Saturday. Guard Tomas Verhallen scored 27 points."),
+    "post.txt": ("Rovers fall short", "Castellan Rovers lost 87-81 to the Wolves in the cup final, which was played "
+                 "in Saltmere. Their coach said the team would be back."),
+    "courier.txt": ("Wolves home", "Port Adler Wolves were cheered home after the cup final, played in Lorvik, by "
+                    "thousands of fans."),
+}
+
+
+@pytest.mark.slow
+def test_the_engine_reports_each_articles_own_answer_with_both_sides_cited(seeded_session) -> None:  # type: ignore[no-untyped-def]
+    draft = "The cup final was played in Lorvik [1]."
+    engine = Engine(ArticlesRetriever(_FINAL), ScriptedLLM(draft), seeded_session.embed_model, "scripted", 10)
+    answer = engine.ask("Where was the cup final played?", lenient=False)
+    assert not answer.abstained and "The articles differ" in answer.answer
+    assert [c.value for c in answer.conflicts[0].claims] == ["Lorvik", "Saltmere"]
+    cited = {c.n: c.source for c in answer.citations}
+    assert {cited[n] for n in answer.conflicts[0].claims[1].citations} == {"post.txt"}
+    for citation in answer.citations:  # verbatim, at the offsets given
+        assert _FINAL[citation.source][1][citation.start : citation.end] == citation.quote

@@ -7,20 +7,18 @@ from __future__ import annotations
 import pytest
 
 from assistant.answer import Engine
-from assistant.answer.candidates import NAME, WHEN, answer_spans
+from assistant.answer.candidates import NAME, WHEN, answer_spans, asked_noun
 from assistant.answer.evidence import Evidence
 from assistant.answer.gazetteer import is_kind
 from assistant.answer.question import analyse_question
 from assistant.answer.selection import (
     alignment,
-    asked_noun,
     nearness,
     question_slot,
     rank_candidates,
     span_key,
 )
-from assistant.corpus import StoredChunk
-from assistant.text import sentence_spans
+from tests.answer.samples import ArticlesRetriever
 from tests.answer.test_engine import ScriptedLLM
 
 
@@ -52,6 +50,14 @@ def test_a_span_of_the_asked_kind_beats_a_nearer_name_of_another_kind() -> None:
     ])
     assert ranked[0].text == "Pinecrest National Park" and ranked[0].kind_ok
     assert [c.text for c in ranked if not c.kind_ok] == ["Ranger Tom Avery"]
+    # The noun must be the name's head: a service is no park, the Bank of England is a bank.
+    ranked = _ranked("Which national park reopened after the floods?", [
+        ("The Ossery National Park Service said Pinecrest National Park reopened after the floods.", "a1", 0.8),
+    ])
+    assert [(c.text, c.kind_ok) for c in ranked] == [("Pinecrest National Park", True),
+                                                      ("Ossery National Park Service", False)]
+    ranked = _ranked("Which bank raised rates?", [("The Bank of Lorvia raised rates, Ada Quist said.", "a1", 0.8)])
+    assert ranked[0].text == "Bank of Lorvia" and ranked[0].kind_ok
 
 
 def test_the_text_around_a_name_can_say_what_it_is() -> None:
@@ -143,23 +149,11 @@ _ARTICLES = {
 }
 
 
-class _Retriever:
-    """The invented articles as chunks, whatever the question (retrieval is not what is tested here)."""
-
-    def retrieve_chunks(self, question: str, top_k: int) -> list[StoredChunk]:
-        chunks = []
-        for n, (source, (title, text)) in enumerate(_ARTICLES.items()):
-            spans = [(s.start, s.end) for s in sentence_spans(text)]
-            joined = " ".join(text[a:b] for a, b in spans)
-            chunks.append(StoredChunk(f"{n:024x}:0", f"{n:024x}", source, title, joined, spans))
-        return chunks
-
-
 @pytest.mark.slow
 def test_a_supported_draft_with_another_name_gives_way_to_the_best_supported_one(seeded_session) -> None:  # type: ignore[no-untyped-def]
     question = "Which carmaker announced a deal to buy Dorn Motors?"
     draft = "Kessel Group had walked away from talks with Dorn Motors in May [1]."  # true, and not the answer
-    engine = Engine(_Retriever(), ScriptedLLM(draft), seeded_session.embed_model, "scripted", 10)
+    engine = Engine(ArticlesRetriever(_ARTICLES), ScriptedLLM(draft), seeded_session.embed_model, "scripted", 10)
     answer = engine.ask(question, lenient=False)
     assert not answer.abstained and "Velto" in answer.sentences[0].text and "Kessel" not in answer.answer
     for citation in answer.citations:  # verbatim, at the offsets given
