@@ -27,7 +27,7 @@ from assistant.answer import Answer
 from assistant.chat import workers
 from assistant.chat.backend import ChatBackend, EngineLike, RemoteBackend, SessionBackend
 from assistant.chat.conversations import Conversation, ConversationStore
-from assistant.chat.followup import rewrite
+from assistant.chat.followup import Exchange, rewrite
 from assistant.chat.screens import ConversationsScreen, HelpScreen, PromptScreen
 from assistant.chat.widgets import AnswerTurn, ChatLog, IngestBar, SourcesPanel, StatusLine
 from assistant.chat.workers import (
@@ -79,7 +79,7 @@ class ChatApp(App[None]):
         self.lenient = settings.lenient
         self.articles = 0
         self.conversation: Conversation | None = None
-        self.history: list[str] = []
+        self.history: list[Exchange] = []  # the earlier questions, as searched, with their answers
         self.pending: PendingAsk | None = None
         self.ingesting = False
         self._ask_id = 0
@@ -231,7 +231,7 @@ class ChatApp(App[None]):
         self.pending = None
         if message.answer is not None:
             await pending.turn.show_answer(message.answer)
-            self._save(pending, "done", message.answer.answer, message.answer.to_json())
+            self._save(pending, "done", message.answer.answer, message.answer)
             self.query_one(SourcesPanel).show(message.answer)
         else:
             await pending.turn.stop("error", message.error)
@@ -252,13 +252,14 @@ class ChatApp(App[None]):
         self._update_status("cancelled")
         self._lock_input(None)
 
-    def _save(self, pending: PendingAsk, status: str, content: str, answer: dict[str, Any] | None) -> None:
+    def _save(self, pending: PendingAsk, status: str, content: str, answer: Answer | None) -> None:
         if self.conversation is None:
             self.conversation = self.store.create(model=self.model_name)
         conversation_id = self.conversation.id
         self.store.add_message(conversation_id, "user", pending.question, standalone=pending.standalone)
-        self.store.add_message(conversation_id, "assistant", content, answer=answer, status=status)
-        self.history.append(pending.standalone)
+        saved = answer.to_json() if answer is not None else None
+        self.store.add_message(conversation_id, "assistant", content, answer=saved, status=status)
+        self.history.append(Exchange.of(pending.standalone, answer))
         self.conversation = self.store.get(conversation_id)
         if self.conversation is not None:
             self.title = self.conversation.title

@@ -18,6 +18,7 @@ from textual.widgets.option_list import Option
 from assistant.answer import KEYWORD_INDEX_STEP, Answer, Citation
 from assistant.chat.conversations import Message as SavedMessage
 from assistant.chat.conversations import answer_from_json
+from assistant.chat.followup import Exchange
 from assistant.chat.formatting import answer_markdown, citation_heading, plural, quote_in_context
 from assistant.chat.screens import ArticleScreen
 
@@ -186,20 +187,23 @@ class ChatLog(VerticalScroll):
         await self.mount_all([user, turn])
         return user, turn
 
-    async def show_saved(self, messages: Iterable[SavedMessage], model: str) -> tuple[list[str], Answer | None]:
+    async def show_saved(self, messages: Iterable[SavedMessage], model: str) -> tuple[list[Exchange], Answer | None]:
         """Add the turns of a saved conversation (`model`: its model, for replies never verified); returns its
-        questions as they were searched (the follow-up history) and its last verified answer."""
+        questions as they were searched with their verified answers (the follow-up history) and its last verified
+        answer."""
         self.show_welcome(False)
         turns: list[UserTurn | AnswerTurn] = []
         last: Answer | None = None
-        history = []
+        history: list[Exchange] = []
         for message in messages:
             if message.role == "user":
                 turns.append(UserTurn(message.content, message.standalone))
-                history.append(message.standalone or message.content)
+                history.append(Exchange(message.standalone or message.content))
             elif message.answer is not None:
                 last = answer_from_json(message.answer)
                 turns.append(AnswerTurn(last.model, last))
+                if history and message.status == "done":
+                    history[-1] = Exchange.of(history[-1].question, last)
             else:
                 turn = AnswerTurn(model, None, status=message.status)
                 turn.draft = message.content

@@ -15,7 +15,7 @@ from textual.message import Message
 
 from assistant.answer import Answer
 from assistant.chat.backend import ChatBackend, EngineLike
-from assistant.chat.followup import llm_rewrite
+from assistant.chat.followup import Exchange, llm_rewrite
 from assistant.chat.widgets import AnswerTurn, UserTurn
 from assistant.errors import UserError
 
@@ -130,9 +130,9 @@ def start(host: Host, model: str | None) -> None:
         host.post_message(EngineReady(None, f"{type(exc).__name__}: {exc}"))
 
 
-def answer(host: Host, engine: EngineLike, pending: PendingAsk, history: list[str], use_llm: bool) -> None:
-    """Answer `pending`'s question, rewritten by the LLM first when `use_llm` and it follows up on `history`;
-    the draft streams as `DraftToken`s until `pending.cancel` is set."""
+def answer(host: Host, engine: EngineLike, pending: PendingAsk, history: list[Exchange], use_llm: bool) -> None:
+    """Answer `pending`'s question, rewritten by the LLM first when `use_llm` and it follows up on `history` (the
+    earlier questions and their answers); the draft streams as `DraftToken`s until `pending.cancel` is set."""
     standalone = pending.standalone
     if use_llm and history:
         standalone = llm_rewrite(getattr(engine, "llm", None), pending.question, history)

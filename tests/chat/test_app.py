@@ -3,6 +3,7 @@ snapshot, and a real conversation with the embedded model."""
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -13,9 +14,10 @@ import pytest
 from textual.widgets import Input, Label, Markdown, OptionList
 
 from assistant.answer import KEYWORD_INDEX_STEP
-from assistant.chat.app import ChatApp
+from assistant.chat.app import WELCOME, ChatApp
 from assistant.chat.backend import SessionBackend
 from assistant.chat.conversations import ConversationStore
+from assistant.chat.followup import Exchange
 from assistant.chat.screens import ArticleScreen, ConversationsScreen, PromptScreen
 from assistant.chat.widgets import UserTurn
 from assistant.config import load_settings
@@ -95,7 +97,10 @@ def test_followup_is_rewritten_before_retrieval(tmp_path: Path) -> None:
             await wait_for(pilot, lambda: len(engine.finished) == 1 and app.pending is None)
             await ask(pilot, "and who condemned it?")
             await wait_for(pilot, lambda: len(engine.finished) == 2 and app.pending is None)
-            assert engine.questions[1] == "Who condemned it (attacked prime minister's residence)?"
+            # "it" is the event the first answer is about ("... injured in the drone attack"), not its question
+            assert engine.questions[1] == "Who condemned the drone attack?"
+            assert app.history[0].question == "Who attacked the prime minister's residence?"
+            assert app.history[0].sentences[0].endswith("injured in the drone attack.")
             user = list(app.query(UserTurn))[-1]
             assert user.standalone == engine.questions[1]
             assert turns(app)[-1].answer is not None and turns(app)[-1].answer.citations  # type: ignore[union-attr]
@@ -146,6 +151,28 @@ def test_conversations_reopen_rename_delete_export(tmp_path: Path, isolated_home
             await wait_for(pilot, lambda: isinstance(app.screen, ConversationsScreen))
             await pilot.press("d", "escape")
             assert app.store.all() == [] and app.conversation is None
+
+    run(scenario())
+
+
+def test_a_reopened_conversation_resolves_followups_with_its_saved_answers(tmp_path: Path) -> None:
+    engine = FakeEngine()
+
+    async def scenario() -> None:
+        app = fake_app(tmp_path, engine)
+        async with app.run_test(size=SIZE) as pilot:
+            await ready(pilot)
+            await ask(pilot, "Who attacked the prime minister's residence?")
+            await wait_for(pilot, lambda: len(engine.finished) == 1 and app.pending is None)
+            asked = list(app.history)
+            await pilot.press("ctrl+n")
+            assert app.history == []
+            [saved] = app.store.all()
+            await app.open_conversation(saved.id)
+            assert app.history == asked and app.history[0].sentences and app.history[0].quotes
+            await ask(pilot, "and who condemned it?")
+            await wait_for(pilot, lambda: len(engine.finished) == 2 and app.pending is None)
+            assert engine.questions[1] == "Who condemned the drone attack?"
 
     run(scenario())
 
@@ -304,7 +331,8 @@ def test_real_conversation_with_the_embedded_model(seeded_session: Any, embedded
             assert reopened is not None and reopened.citations
             assert reopened.to_json() == saved
             assert "condemned" in await shown(pilot)
-            assert app.history == ["Who condemned the attack?"]
+            assert [h.question for h in app.history] == ["Who condemned the attack?"]
+            assert app.history[0] == Exchange.of("Who condemned the attack?", reopened)
 
     run(conversation())
     run(reopen())
@@ -326,5 +354,37 @@ def test_real_reply_can_be_cancelled(seeded_session: Any, embedded_engine: Any, 
             started = time.perf_counter()
             await wait_for(pilot, lambda: not any(w.is_running for w in app.workers), timeout=30)
             assert time.perf_counter() - started < 5  # generation stopped at the next token
+
+    run(scenario())
+
+
+@pytest.mark.slow
+def test_welcome_example_followup_is_answered_about_the_event_of_the_first_answer(
+        seeded_session: Any, embedded_engine: Any, tmp_path: Path) -> None:
+    """The welcome screen's two questions, asked of the real engine on the bundled seed articles: "it" is the
+    attack the first answer tells of, so the follow-up is answered with a condemnation, not the guards again."""
+    found = re.search(r"Try: (.+?\?)\s+Then a follow-up: (.+?\?)", WELCOME)
+    assert found is not None
+    first, followup = found.groups()
+
+    async def scenario() -> None:
+        backend = SessionBackend(seeded_session.settings, session=seeded_session, engine=embedded_engine)
+        app = ChatApp(seeded_session.settings, backend=backend, store=ConversationStore(tmp_path / "chats.sqlite3"))
+        async with app.run_test(size=(120, 40)) as pilot:
+            await ready(pilot, timeout=120)
+            await ask(pilot, first)
+            await wait_for(pilot, lambda: len(app.history) == 1, timeout=180)  # answered and saved
+            answer = turns(app)[-1].answer
+            assert answer is not None and not answer.abstained
+            assert any("guards were injured" in c.quote for c in answer.citations)
+            await ask(pilot, followup)
+            await wait_for(pilot, lambda: len(app.history) == 2, timeout=180)
+            standalone = list(app.query(UserTurn))[-1].standalone or ""
+            assert standalone.startswith("Who condemned") and "guards" not in standalone, standalone
+            answer = turns(app)[-1].answer
+            assert answer is not None and not answer.abstained, standalone
+            quotes = [c.quote for c in answer.citations]
+            assert any("condemn" in q.lower() for q in quotes), quotes
+            assert not any("guards" in q.lower() for q in quotes), quotes
 
     run(scenario())
