@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from assistant.answer import Answer
+from assistant.answer import ABSTAIN_TEXT, Answer
 from assistant.chat import referents
 from assistant.text import STOPWORDS, WORD, stem
 
@@ -58,6 +58,18 @@ class Exchange:
         sentences = tuple(s.text for s in answer.sentences
                           if s.supported and not (answer.conflicts and s.text.startswith("The articles differ")))
         return cls(question, sentences, tuple(c.quote for c in answer.citations))
+
+    @classmethod
+    def from_text(cls, question: str, answer: str) -> Exchange:
+        """An exchange from an answer's text as `ask --json` gives it ("Seven guards were hurt [1]. The articles
+        differ: ..."): its sentences without markers, the conflict line and an abstention left out."""
+        from assistant.answer.markers import parse_markers
+        from assistant.text import sentence_spans
+
+        if answer.strip() in ("", ABSTAIN_TEXT):
+            return cls(question)
+        sentences = (parse_markers(answer[s.start : s.end])[0] for s in sentence_spans(answer))
+        return cls(question, tuple(s for s in sentences if s and not s.startswith("The articles differ")))
 
     @property
     def answer(self) -> str:

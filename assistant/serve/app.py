@@ -163,15 +163,19 @@ def create_app(service: Service) -> FastAPI:
 
 
 def _question(body: AskRequest) -> str:
-    """The question cleaned as `ask` cleans it; a follow-up rewritten with the conversation's questions."""
+    """The question cleaned as `ask` cleans it; a follow-up rewritten with the conversation's questions and, when
+    given, their answers."""
     from assistant.serve.questions import clean_question
 
     try:
         question = clean_question(body.question)
         if body.conversation:
             from assistant.chat import rewrite
+            from assistant.chat.followup import Exchange
 
-            question = clean_question(rewrite(question, [" ".join(q.split()) for q in body.conversation]))
+            history = [" ".join(t.split()) if isinstance(t, str) else
+                       Exchange.from_text(" ".join(t.question.split()), t.answer) for t in body.conversation]
+            question = clean_question(rewrite(question, history))
     except UserError as exc:
         raise bad_request(str(exc)) from None
     return question
@@ -212,6 +216,11 @@ def _validation_message(exc: Any) -> str:
     errors = exc.errors()
     if not errors:
         return "the request does not fit the API"
-    first = errors[0]
-    where = ".".join(str(p) for p in first.get("loc", ()) if p != "body")
+    # A value that fits neither member of a union (a conversation turn: a string or {question, answer}) has an
+    # error per member, tagged with the member's name; the deepest says most ("question: Field required").
+    first = max(errors, key=lambda e: len(e.get("loc", ())))
+    where = ".".join(str(p) for p in first.get("loc", ()) if p not in ("body", *_UNION_TAGS))
     return f"{where or 'body'}: {first.get('msg', 'invalid')}"
+
+
+_UNION_TAGS = ("str", "Turn")

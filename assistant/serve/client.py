@@ -45,7 +45,8 @@ class ServiceClient:
         return body
 
     def ask(self, question: str, top_k: int | None = None, lenient: bool = False,
-            conversation: list[str] | None = None, on_token: Callable[[str], None] | None = None) -> dict[str, Any]:
+            conversation: list[str | dict[str, str]] | None = None,
+            on_token: Callable[[str], None] | None = None) -> dict[str, Any]:
         """The `ask --json` object; with `on_token`, streamed (server-sent events), the draft's pieces to it."""
         payload: dict[str, Any] = {"question": question, "lenient": lenient}
         if top_k is not None:

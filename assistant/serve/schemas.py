@@ -8,7 +8,18 @@ from pydantic import BaseModel, ConfigDict, Field
 from assistant.limits import MAX_QUESTION_CHARS
 
 MAX_CONVERSATION = 20
+MAX_ANSWER_CHARS = 20_000
 MAX_ARTICLES_PER_REQUEST = 100
+
+
+class Turn(BaseModel):
+    """An earlier exchange of the conversation: the question as it was searched, and the answer's text."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    question: str
+    answer: str = Field(default="", max_length=MAX_ANSWER_CHARS,
+                        description="The `answer` text the service gave (markers and all); empty if none.")
 
 
 class AskRequest(BaseModel):
@@ -20,10 +31,11 @@ class AskRequest(BaseModel):
                                       "collapsed).")
     top_k: int | None = Field(default=None, ge=1, le=50, description="Passages to retrieve (default: the service's).")
     lenient: bool = Field(default=False, description="Keep unsupported sentences, marked as such.")
-    conversation: list[str] = Field(
+    conversation: list[str | Turn] = Field(
         default_factory=list, max_length=MAX_CONVERSATION,
-        description="The conversation's earlier questions, oldest first: a follow-up ('and who condemned it?') is "
-                    "rewritten into a standalone question with them, as `assistant chat` does.")
+        description="The conversation's earlier questions, oldest first, each a string or {question, answer}: a "
+                    "follow-up ('and who condemned it?') is rewritten into a standalone question with them, as "
+                    "`assistant chat` does; with the answers given, a pronoun stands for what the last one is about.")
 
 
 class ArticleText(BaseModel):

@@ -168,6 +168,13 @@ def test_possessive_pronoun_and_a_person() -> None:
     assert rewrite("when did it happen?", history).startswith("When did the collapse happen")
 
 
+def test_an_exchange_from_an_answers_text() -> None:
+    text = "Seven guards were injured in the attack [1][2]. The articles differ: \"seven\" [1] and \"a few\" [2]."
+    assert Exchange.from_text(GUARDS, text) == Exchange(GUARDS, ("Seven guards were injured in the attack.",))
+    assert Exchange.from_text(GUARDS, "The articles do not say.") == Exchange(GUARDS)
+    assert Exchange.from_text(GUARDS, "") == Exchange(GUARDS)
+
+
 def test_an_abstained_or_unanswered_exchange_falls_back_to_the_previous_question() -> None:
     abstained = Answer(GUARDS, "The articles do not say.", True, [], [], [], "m", {})
     assert Exchange.of(GUARDS, abstained) == Exchange(GUARDS)

@@ -47,6 +47,19 @@ def test_a_follow_up_is_rewritten_with_the_conversation(client: Any, service: Fa
     assert service.questions == ["Who condemned it (attacked prime minister's residence)?"]
 
 
+def test_a_follow_up_is_rewritten_with_the_previous_answer_when_given(client: Any, service: FakeService) -> None:
+    turn = {"question": "How many of the prime minister's guards were injured?",
+            "answer": "Seven of Al-Kadhimi's guards were injured in the attack [1]. The articles differ: \"seven\" [1] "
+                      "and \"several\" [2]."}
+    response = client.post("/v1/ask", json={"question": "and who condemned it?", "conversation": [turn]},
+                           headers=auth())
+    assert response.status_code == 200
+    assert service.questions == ["Who condemned the attack (Al-Kadhimi)?"]
+    bad = client.post("/v1/ask", json={"question": "and who condemned it?", "conversation": [{"answer": "x"}]},
+                      headers=auth())
+    assert bad.status_code == 400 and bad.json()["error"]["message"] == "conversation.0.question: Field required"
+
+
 def test_streamed_drafts_come_first_then_exactly_one_answer(client: Any) -> None:
     with client.stream("POST", "/v1/ask", json=QUESTION,
                        headers={**auth(), "Accept": "text/event-stream"}) as response:
