@@ -148,6 +148,13 @@ async def ask(pilot: Pilot[None], question: str, typed: bool = False) -> None:
     await pilot.press("enter")
 
 
+async def ask_fake(pilot: Pilot[None], engine: FakeEngine, question: str) -> None:
+    """Ask the fake engine `question` and wait until it has answered and the app is free again."""
+    done = len(engine.finished) + 1
+    await ask(pilot, question)
+    await wait_for(pilot, lambda: len(engine.finished) == done and pilot.app.pending is None)  # type: ignore[attr-defined]
+
+
 def screen_text(app: ChatApp) -> str:
     """What the terminal shows, as plain text rows (from the SVG screenshot)."""
     rows: dict[float, list[tuple[float, str]]] = {}

@@ -27,6 +27,7 @@ from tests.chat.helpers import (
     FakeEngine,
     answered,
     ask,
+    ask_fake,
     fake_app,
     ready,
     run,
@@ -93,10 +94,8 @@ def test_followup_is_rewritten_before_retrieval(tmp_path: Path) -> None:
         app = fake_app(tmp_path, engine)
         async with app.run_test(size=SIZE) as pilot:
             await ready(pilot)
-            await ask(pilot, "Who attacked the prime minister's residence?")
-            await wait_for(pilot, lambda: len(engine.finished) == 1 and app.pending is None)
-            await ask(pilot, "and who condemned it?")
-            await wait_for(pilot, lambda: len(engine.finished) == 2 and app.pending is None)
+            await ask_fake(pilot, engine, "Who attacked the prime minister's residence?")
+            await ask_fake(pilot, engine, "and who condemned it?")
             # "it" is the event the first answer is about ("... injured in the drone attack"), not its question
             assert engine.questions[1] == "Who condemned the drone attack?"
             assert app.history[0].question == "Who attacked the prime minister's residence?"
@@ -162,16 +161,14 @@ def test_a_reopened_conversation_resolves_followups_with_its_saved_answers(tmp_p
         app = fake_app(tmp_path, engine)
         async with app.run_test(size=SIZE) as pilot:
             await ready(pilot)
-            await ask(pilot, "Who attacked the prime minister's residence?")
-            await wait_for(pilot, lambda: len(engine.finished) == 1 and app.pending is None)
+            await ask_fake(pilot, engine, "Who attacked the prime minister's residence?")
             asked = list(app.history)
             await pilot.press("ctrl+n")
             assert app.history == []
             [saved] = app.store.all()
             await app.open_conversation(saved.id)
             assert app.history == asked and app.history[0].sentences and app.history[0].quotes
-            await ask(pilot, "and who condemned it?")
-            await wait_for(pilot, lambda: len(engine.finished) == 2 and app.pending is None)
+            await ask_fake(pilot, engine, "and who condemned it?")
             assert engine.questions[1] == "Who condemned the drone attack?"
 
     run(scenario())
