@@ -14,6 +14,7 @@ from assistant.answer.evidence import (
     Conflict,
     Evidence,
 )
+from assistant.answer.markers import parse_markers
 from assistant.answer.question import analyse_question
 from assistant.answer.support import check_support
 
@@ -31,4 +32,5 @@ __all__ = [
     "analyse_question",
     "check_support",
     "open_session",
+    "parse_markers",
 ]

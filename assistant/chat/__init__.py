@@ -3,6 +3,6 @@ slow work in `workers`, the store and models it reads through `backend`), saved 
 rewriting."""
 
 from assistant.chat.app import run_chat
-from assistant.chat.followup import rewrite
+from assistant.chat.followup import Exchange, rewrite
 
-__all__ = ["rewrite", "run_chat"]
+__all__ = ["Exchange", "rewrite", "run_chat"]

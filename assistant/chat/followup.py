@@ -63,7 +63,7 @@ class Exchange:
     def from_text(cls, question: str, answer: str) -> Exchange:
         """An exchange from an answer's text as `ask --json` gives it ("Seven guards were hurt [1]. The articles
         differ: ..."): its sentences without markers, the conflict line and an abstention left out."""
-        from assistant.answer.markers import parse_markers
+        from assistant.answer import parse_markers
         from assistant.text import sentence_spans
 
         if answer.strip() in ("", ABSTAIN_TEXT):

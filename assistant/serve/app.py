@@ -170,8 +170,7 @@ def _question(body: AskRequest) -> str:
     try:
         question = clean_question(body.question)
         if body.conversation:
-            from assistant.chat import rewrite
-            from assistant.chat.followup import Exchange
+            from assistant.chat import Exchange, rewrite
 
             history = [" ".join(t.split()) if isinstance(t, str) else
                        Exchange.from_text(" ".join(t.question.split()), t.answer) for t in body.conversation]
