@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 
 from assistant.answer.candidates import NAME, NUMBER, answer_spans
 from assistant.answer.evidence import Evidence
@@ -138,28 +139,26 @@ def candidate_conflicts(q: Question, ranked: Sequence[Candidate], pool: Sequence
     """Articles that each give their own answer: names or numbers that are the best candidate in one article's
     sentences, score nearly as well as the best sentence of all (`RIVAL_SHARE`), and stand in no article that
     gives another of them; a side's articles do not mention the other sides anywhere in what was retrieved, and
-    the sentences report the same event: worded alike apart from the answer, or, over all the sentences giving
-    each side, sharing `SHARED_SPECIFICS` names or numbers that the question does not give ("Wolves" is shared
-    with "Port Adler Wolves") ("Wolves beat Castellan Rovers 87-81 ... in Lorvik" / "the Wolves'
-    87-81 win over the Rovers in Saltmere"). An article that names both ("Lorvik beat Saltmere") reports both,
-    so it disagrees with nobody; embedding similarity does not tell two wordings of one event (0.3-0.65 on
+    the sentences report the same event: worded alike apart from the answer, or a sentence of each side sharing
+    `SHARED_SPECIFICS` names or numbers that the question does not give ("Port Adler Wolves
+    beat Castellan Rovers 87-81 ... in Lorvik" / "Castellan Rovers lost 87-81 to the Wolves ... in Saltmere":
+    "Wolves" counts as "Port Adler Wolves"). An article that names both ("Lorvik beat Saltmere") reports both,
+    so it disagrees with nobody. Embedding similarity does not tell two wordings of one event (0.3-0.65 on
     such pairs) from two events (0.2-0.7 on RealTime QA's retrieved articles).
 
     Dates are not compared this way: "Sunday" and "June 12" may be the same day. Sides come best-supported first.
     """
     if q.atype not in (NAME, NUMBER) or len(ranked) < 2:
         return []
-    best_in: dict[str, Occurrence] = {}  # article -> its best-scored occurrence of any candidate
-    owner: dict[int, Candidate] = {}
+    best_in: dict[str, tuple[float, Candidate]] = {}  # article -> its best occurrence's score and candidate
     for candidate in ranked:
         for occurrence in candidate.occurrences:
-            owner[id(occurrence)] = candidate
             article = occurrence.evidence.article_id
-            if article not in best_in or occurrence.score > best_in[article].score:
-                best_in[article] = occurrence
-    floor = RIVAL_SHARE * max(o.score for o in best_in.values())
-    own = [owner[id(o)] for o in best_in.values() if o.score >= floor]
-    contenders = [c for c in ranked if c in own]
+            if article not in best_in or occurrence.score > best_in[article][0]:
+                best_in[article] = (occurrence.score, candidate)
+    floor = RIVAL_SHARE * max(score for score, _ in best_in.values())
+    own = {id(candidate) for score, candidate in best_in.values() if score >= floor}
+    contenders = [c for c in ranked if id(c) in own]
     if any(c.kind_ok for c in contenders):
         contenders = [c for c in contenders if c.kind_ok]
     texts: dict[str, str] = {}
@@ -193,10 +192,12 @@ def _rivals(q: Question, first: Candidate, second: Candidate, texts: dict[str, s
     one, other = first.occurrences[0], second.occurrences[0]
     if _parallel(one.evidence.text, first.keys, other.evidence.text, second.keys):
         return True
-    ours = set().union(*(_specifics(q, o) for o in first.occurrences))
-    theirs = set().union(*(_specifics(q, o) for o in second.occurrences))
-    shared = [k for k in ours if any(k == t or inside(k, t) or inside(t, k) for t in theirs)]
-    return len(shared) >= SHARED_SPECIFICS
+    theirs = [_specifics(q, o) for o in second.occurrences]
+    for ours in (_specifics(q, o) for o in first.occurrences):  # some sentence of each side: one report each
+        if any(len([k for k in ours if any(k == t or inside(k, t) or inside(t, k) for t in other)])
+               >= SHARED_SPECIFICS for other in theirs):
+            return True
+    return False
 
 
 def _specifics(q: Question, occurrence: Occurrence) -> set[str]:
@@ -214,10 +215,21 @@ def _articles(candidate: Candidate) -> set[str]:
 
 
 def _same_value(q: Question, first: Candidate, second: Candidate) -> bool:
-    """"7" and "seven", "$1.02 billion" and "1.02 billion", "Britain" and "the UK" are one answer."""
+    """"7" and "seven", "$1.02 billion" and "1.02 billion", "Britain" and "the UK", "Renaissance" and
+    "Rennaisance" are one answer."""
     if q.atype == NUMBER:
         return number_values(first.text) == number_values(second.text)
-    return set(canonical_terms(first.text)) == set(canonical_terms(second.text))
+    return set(canonical_terms(first.text)) == set(canonical_terms(second.text)) or spelled_alike(first.key, second.key)
+
+
+SPELLED_ALIKE = 0.9  # difflib's ratio: about one letter in ten differs
+
+
+def spelled_alike(first: str, second: str) -> bool:
+    """Whether two names differ only as a misspelling would ("Renaissance" / "Rennaisance", 0.91): one value
+    written twice, not a disagreement. "Johnson" / "Johnston" (0.93) are taken as one too, which misses that
+    conflict rather than invent one; "Austria" / "Australia" (0.88) and "Iran" / "Iraq" (0.75) stay apart."""
+    return SequenceMatcher(None, first, second).ratio() >= SPELLED_ALIKE
 
 
 def _names(text: str, candidate: Candidate) -> bool:
@@ -252,11 +264,12 @@ def span_conflicts(question: Question, candidates: Sequence[Evidence], common: s
         if not _parallel(reference.text, set(ref_spans), evidence.text, set(spans)):
             continue
         only_ours, only_theirs = [k for k in ref_spans if k not in spans], [k for k in spans if k not in ref_spans]
-        if len(only_ours) == 1 and len(only_theirs) == 1:  # one value changed; more is another statement
-            if _same_place(reference.text, ref_spans[only_ours[0]], evidence.text, spans[only_theirs[0]]):
-                differ.append((only_ours[0], only_theirs[0], spans[only_theirs[0]], evidence))
-        elif not only_ours and not only_theirs:
+        one_changed = len(only_ours) == 1 and len(only_theirs) == 1  # more is another statement
+        if (not only_ours and not only_theirs) or (one_changed and spelled_alike(only_ours[0], only_theirs[0])):
             agree.append(evidence)
+        elif one_changed and _same_place(reference.text, ref_spans[only_ours[0]], evidence.text,
+                                         spans[only_theirs[0]]):
+            differ.append((only_ours[0], only_theirs[0], spans[only_theirs[0]], evidence))
     if not differ:
         return []
     value = max({d[0] for d in differ}, key=lambda v: sum(d[0] == v for d in differ))

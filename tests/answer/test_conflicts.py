@@ -116,6 +116,28 @@ def test_two_events_are_no_conflict() -> None:
     ]) == {}
 
 
+def test_names_must_be_shared_by_one_report_of_each_side() -> None:
+    # The Tarsel sentence shares "Ida Brun" with one Hawks report and "Lorvik Oilers" with another, and nothing
+    # with either alone: a sentence about the past, not a third report of Sunday's final.
+    assert _sides("Which team won the Harbour Cup final?", [
+        ("Alder Hawks beat the Lorvik Oilers 3-1 to win the Harbour Cup final on Sunday.", "a"),
+        ("Alder Hawks won the Harbour Cup final in Saltmere, coach Ida Brun said.", "b"),
+        ("Before the season, Ida Brun said the Tarsel Comets had won the Harbour Cup final more often than the "
+         "Lorvik Oilers.", "c"),
+    ]) == {}
+
+
+def test_a_misspelt_name_is_no_conflict() -> None:
+    question = "The band's new album is out this summer. What is it titled?"
+    said = "The label said the album, titled {}, comes out on July 29."
+    one, typo, other = (Evidence(f"{a}.txt", a, a, 0, 70, said.format(name))
+                        for a, name in (("a", "Renaissance"), ("b", "Rennaisance"), ("c", "Homecoming")))
+    assert span_conflicts(analyse_question(question), [one, typo], set()) == []
+    assert _sides(question, [(one.text, "a"), (typo.text, "b")]) == {}
+    assert [c.display for c in span_conflicts(analyse_question(question), [one, other], set())] == [
+        "Renaissance", "Homecoming"]
+
+
 def test_one_number_written_two_ways_is_no_conflict() -> None:
     question = "How many jobs will Quillon cut?"
     assert _sides(question, [
