@@ -135,11 +135,6 @@ class Engine:
             scored.append(Evidence(**{**evidence.__dict__, "relevance": relevance}))
         return sorted(scored, key=lambda e: -e.relevance)
 
-    def _is_relevant(self, question: Question, evidence: Evidence, weight: Callable[[str], float]) -> bool:
-        lexical = lexical_in_context(question, evidence, weight)
-        cosine = self.similarity(question.text, [evidence.text])[0]
-        return lexical >= 0.5 or (lexical >= 0.25 and cosine >= 0.5) or cosine >= 0.65
-
     def draft(self, question: str, sources: Sequence[Evidence], on_token: Callable[[str], None] | None) -> str:
         """The model's answer to the question from the numbered sources, streamed to `on_token`."""
         numbered = "\n".join(f"[{i}] {e.text}" for i, e in enumerate(sources, 1))
@@ -203,7 +198,10 @@ class Engine:
                  lenient: bool) -> Answer:
         weight = term_weights(pool)
         common = lower_case_words([e.text for e in pool])
-        relevant = [e for e in pool if fits(q, e) and self._is_relevant(q, e, weight)]
+        fitting = [e for e in pool if fits(q, e)]
+        lexical = {e.key: lexical_in_context(q, e, weight) for e in fitting}
+        cosine = dict(zip([e.key for e in fitting], self.similarity(q.text, [e.text for e in fitting]), strict=True))
+        relevant = [e for e in fitting if _is_relevant(lexical[e.key], cosine[e.key])]
         checked = verify_sentences(draft, sources, pool, self.similarity, q.text)
         kept: list[CheckedSentence] = []
         for sentence in checked:
@@ -213,7 +211,6 @@ class Engine:
             if sentence.supported or lenient:
                 kept.append(sentence)
         kept = kept[:MAX_ANSWER_SENTENCES]
-        lexical = {e.key: lexical_in_context(q, e, weight) for e in relevant}
         # Conflicting values count only from sentences about what was asked (most of its terms in the
         # sentence itself: "On Friday, one person was killed" after a sentence about the attack does not
         # date the attack).
@@ -222,7 +219,7 @@ class Engine:
         claims = find_conflicts(q, about) or span_conflicts(q, about, common)
         ranked: list[Candidate] = []
         if q.atype and not claims:
-            scored = [(e, self._relevance(q, e, lexical[e.key])) for e in relevant]
+            scored = [(e, _relevance(lexical[e.key], cosine[e.key])) for e in relevant]
             ranked = rank_candidates(q, scored, [e.text for e in pool], common, weight)
             claims = candidate_conflicts(q, ranked, pool)
             if claims:  # the answer gives the first side, whatever the articles agree on besides
@@ -279,10 +276,6 @@ class Engine:
         return answer_features(q, best, lexical, self.similarity(q.text, [best.text])[0], articles, first.picked,
                                conflict, common, ranked)
 
-    def _relevance(self, q: Question, evidence: Evidence, lexical: float) -> float:
-        """How far a sentence is about the question, 0-1: its share of the question's terms and its similarity."""
-        return 0.6 * lexical + 0.4 * max(0.0, self.similarity(q.text, [evidence.text])[0])
-
     @staticmethod
     def _direct_answer(q: Question, candidates: Sequence[Evidence], lexical: dict[Any, float],
                        common: set[str]) -> Evidence | None:
@@ -300,6 +293,16 @@ class Engine:
                    and (not q.atype or answer_spans(q.atype, e.text, q.text, common))]
         return max(fitting, key=lambda e: (round(lexical.get(e.key, 0.0), 2), value_near_terms(q.kind, e.text, q.terms),
                                            e.relevance), default=None)
+
+
+def _is_relevant(lexical: float, cosine: float) -> bool:
+    """Whether a sentence is about the question: most of its terms, some and a close meaning, or a very close one."""
+    return lexical >= 0.5 or (lexical >= 0.25 and cosine >= 0.5) or cosine >= 0.65
+
+
+def _relevance(lexical: float, cosine: float) -> float:
+    """How far a sentence is about the question, 0-1: its share of the question's terms and its similarity."""
+    return 0.6 * lexical + 0.4 * max(0.0, cosine)
 
 
 def _sentences_of(chunk: StoredChunk) -> list[Evidence]:
