@@ -23,9 +23,8 @@ from assistant.text import STOPWORDS, WORD, stem
 
 _LEAD = re.compile(r"^\s*(?:(?:and|but|also|so|ok(?:ay)?|then|well)\b[\s,]*)+", re.IGNORECASE)
 _ABOUT = re.compile(r"^\s*(?:what|how)\s+about\s+(?P<rest>.+?)\s*[?.!]*\s*$", re.IGNORECASE)
-_PRONOUNS = frozenset({"it", "its", "it's", "they", "them", "their", "theirs", "he", "him", "his", "she", "her",
-                       "hers", "itself", "themselves", "himself", "herself"})
 _DEMONSTRATIVES = frozenset({"that", "this", "those", "these", "there", "then"})
+_PRONOUNS = (referents.SINGULAR | referents.PLURAL | referents.PERSONAL) - _DEMONSTRATIVES  # "it", "they", "her"
 # Words after a demonstrative that show it stands alone ("why did that happen", "who said this").
 _DEMONSTRATIVE_VERBS = frozenset({"happen", "happened", "happens", "mean", "means", "meant", "occur", "occurred",
                                   "take", "took", "cause", "caused", "start", "started", "end", "ended"})
@@ -80,14 +79,14 @@ Turn = Exchange | str  # a bare string is a question whose answer is unknown
 
 
 def _words(text: str) -> list[str]:
-    return [w.lower().replace("’", "'") for w in WORD.findall(text)]
+    return [referents.plain(w) for w in WORD.findall(text)]
 
 
 def content_words(text: str) -> list[str]:
     """The words of `text` that name things, as written (stop words, question words and fillers dropped)."""
     out = []
     for word in WORD.findall(text):
-        low = word.lower().replace("’", "'")
+        low = referents.plain(word)
         if low in STOPWORDS or low in _QUESTION_WORDS or low in _PRONOUNS or stem(low) in _GENERIC:
             continue
         out.append(word)
@@ -136,7 +135,7 @@ def _first_pronoun(body: str) -> re.Match[str] | None:
     stands alone before a verb such as "happen" or after a preposition: "what happened after that?")."""
     found = list(WORD.finditer(body))
     for i, match in enumerate(found):
-        low = match.group(0).lower().replace("’", "'")
+        low = referents.plain(match.group(0))
         if low in _PRONOUNS and low not in ("itself", "themselves", "himself", "herself"):
             return match
         if low in ("that", "this", "these", "those"):
@@ -149,7 +148,7 @@ def _first_pronoun(body: str) -> re.Match[str] | None:
 
 def _substitute(body: str, match: re.Match[str], phrase: str) -> str:
     """`body` with the pronoun `match` replaced by `phrase`, in the pronoun's case ("its" -> "the deal's")."""
-    low = match.group(0).lower().replace("’", "'")
+    low = referents.plain(match.group(0))
     rest = body[match.end():]
     following = WORD.match(rest.lstrip())
     possessive = low in ("its", "their", "theirs", "his", "hers") or (

@@ -66,12 +66,13 @@ def tokens(text: str) -> list[str]:
     return _TOKEN.findall(text)
 
 
-def _plain(token: str) -> str:
+def plain(token: str) -> str:
+    """A word compared with others: lower case, a curly apostrophe straight ("It’s" -> "it's")."""
     return token.lower().replace("’", "'")
 
 
 def _is_number(token: str) -> bool:
-    return token[:1].isdigit() or _plain(token) in _NUMBER_WORDS
+    return token[:1].isdigit() or plain(token) in _NUMBER_WORDS
 
 
 def _is_word(token: str) -> bool:
@@ -79,7 +80,7 @@ def _is_word(token: str) -> bool:
 
 
 def _is_function(token: str) -> bool:
-    low = _plain(token)
+    low = plain(token)
     return (not _is_word(token) or low in STOPWORDS or low in PREPOSITIONS or low in _QUESTION_WORDS
             or low in PERSONAL or low in PLURAL or low in SINGULAR or _is_number(token))
 
@@ -89,7 +90,7 @@ def _is_capitalised(token: str) -> bool:
 
 
 def _possessive(token: str) -> bool:
-    return _plain(token).endswith(("'s", "s'"))
+    return plain(token).endswith(("'s", "s'"))
 
 
 def _bare(token: str) -> str:
@@ -110,13 +111,13 @@ def _source(toks: list[str]) -> range:
     """Where the source of a report is: "Two officials said that ...", "... after the strike, officials told AP"
     (an empty range when the sentence reports nobody)."""
     for i, token in enumerate(toks):
-        low = _plain(token)
+        low = plain(token)
         if low in _REPORTING:
             commas = [j for j, t in enumerate(toks[:i]) if t == ","]
             return range(commas[-1] + 1 if commas else 0, i)
         if low == "that" and 0 < i < len(toks) - 1 and not _is_function(toks[i - 1]):
             following = toks[i + 1]
-            if _plain(following) in _ARTICLES or _is_number(following) or _is_capitalised(following):
+            if plain(following) in _ARTICLES or _is_number(following) or _is_capitalised(following):
                 return range(0, i)
     return range(0)
 
@@ -124,10 +125,10 @@ def _source(toks: list[str]) -> range:
 def _without_verb(toks: list[str], start: int, end: int) -> int:
     """The end of the phrase `toks[start:end]` without a verb the run of words took in: a word followed by a
     determiner ("the company bought the stadium"), or a past tense ending it ("nurses walked out")."""
-    if end - start > 1 and end < len(toks) and (_plain(toks[end]) in _ARTICLES or _is_number(toks[end])
-                                                 or _plain(toks[end]) in _POSSESSIVE_DETERMINERS):
+    if end - start > 1 and end < len(toks) and (plain(toks[end]) in _ARTICLES or _is_number(toks[end])
+                                                 or plain(toks[end]) in _POSSESSIVE_DETERMINERS):
         return end - 1
-    last = _plain(toks[end - 1]) if end > start else ""
+    last = plain(toks[end - 1]) if end > start else ""
     if end - start > 1 and last.endswith("ed") and not last.endswith("eed") and len(last) > 4:
         return end - 1
     return end
@@ -138,14 +139,14 @@ def _noun_phrases(toks: list[str]) -> list[tuple[int, int, str]]:
     number ("two") or possessive (a phrase led by its possessor: "Harlow's new stadium")."""
     found = []
     for i, token in enumerate(toks):
-        low = _plain(token)
+        low = plain(token)
         previous = toks[i - 1] if i > 0 else ""
         if low in _ARTICLES or low in _POSSESSIVE_DETERMINERS:
             kind, start = ("indefinite" if low in ("a", "an") else "definite"), i + 1
         elif _is_number(token):
             kind, start = "number", i + 1
         elif _is_word(token) and _possessive(token) and (not previous or (
-                _is_function(previous) and _plain(previous) not in _ARTICLES)):
+                _is_function(previous) and plain(previous) not in _ARTICLES)):
             kind, start = "possessive", i
         else:
             continue
@@ -203,7 +204,7 @@ def phrases(sentences: Sequence[str], asked: set[str], quotes: Sequence[str] = (
             new = [w for w in words if key(w) not in asked]
             if not new:
                 continue
-            before = _plain(toks[start - 2]) if led[kind] and start > 1 else ""
+            before = plain(toks[start - 2]) if led[kind] and start > 1 else ""
             if kind == "name":
                 text = " ".join((*words[:-1], _bare(words[-1])))
             elif kind == "possessive":
@@ -215,7 +216,7 @@ def phrases(sentences: Sequence[str], asked: set[str], quotes: Sequence[str] = (
                 text = "the " + " ".join(words)
             out.append(Phrase(
                 text, tuple(_bare(w) for w in words), kind,
-                plural=_is_plural(words[-1]) or (kind == "number" and _plain(toks[start - 1]) not in ("one", "1")),
+                plural=_is_plural(words[-1]) or (kind == "number" and plain(toks[start - 1]) not in ("one", "1")),
                 sentence=n,
                 circumstance=before in PREPOSITIONS and before != "of",
                 subject=start - led[kind] == first,
@@ -249,7 +250,7 @@ def referent(pronoun: str, sentences: Sequence[str], asked: set[str], quotes: Se
     for phrase in phrases(sentences, asked, quotes):
         if exclude and all(key(w) in exclude for w in phrase.words):
             continue
-        score = _score(phrase, _plain(pronoun))
+        score = _score(phrase, plain(pronoun))
         if score is not None and score > best_score:
             best, best_score = phrase, score
     return best

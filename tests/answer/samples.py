@@ -3,7 +3,7 @@ attack, which disagree on how many, and a statement by Ned Price; and a retrieve
 
 from __future__ import annotations
 
-from assistant.answer import Evidence
+from assistant.answer import Citation, Engine, Evidence
 from assistant.corpus import StoredChunk
 from assistant.text import sentence_spans
 
@@ -47,3 +47,13 @@ class ArticlesRetriever:
             joined = " ".join(text[a:b] for a, b in spans)
             chunks.append(StoredChunk(f"{n:024x}:0", f"{n:024x}", source, title, joined, spans))
         return chunks
+
+    def engine(self, embed_model: object, draft: str) -> Engine:
+        """An engine over these articles whose model drafts `draft`, whatever it is asked."""
+        from tests.answer.test_engine import ScriptedLLM
+
+        return Engine(self, ScriptedLLM(draft), embed_model, "scripted", 10)
+
+    def verbatim(self, citation: Citation) -> bool:
+        """Whether the citation's quote is its article's text at the offsets it gives."""
+        return self.articles[citation.source][1][citation.start : citation.end] == citation.quote

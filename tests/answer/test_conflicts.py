@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answer import Engine
 from assistant.answer.conflicts import (
     answer_values,
     candidate_conflicts,
@@ -16,7 +15,6 @@ from assistant.answer.evidence import Evidence
 from assistant.answer.question import analyse_question
 from assistant.answer.selection import rank_candidates
 from tests.answer.samples import GUARDS_7, GUARDS_7B, GUARDS_SEVERAL, POOL, ArticlesRetriever
-from tests.answer.test_engine import ScriptedLLM
 
 
 def test_conflicting_counts_are_found_with_each_side() -> None:
@@ -163,11 +161,10 @@ _FINAL = {
 @pytest.mark.slow
 def test_the_engine_reports_each_articles_own_answer_with_both_sides_cited(seeded_session) -> None:  # type: ignore[no-untyped-def]
     draft = "The cup final was played in Lorvik [1]."
-    engine = Engine(ArticlesRetriever(_FINAL), ScriptedLLM(draft), seeded_session.embed_model, "scripted", 10)
-    answer = engine.ask("Where was the cup final played?", lenient=False)
+    articles = ArticlesRetriever(_FINAL)
+    answer = articles.engine(seeded_session.embed_model, draft).ask("Where was the cup final played?", lenient=False)
     assert not answer.abstained and "The articles differ" in answer.answer
     assert [c.value for c in answer.conflicts[0].claims] == ["Lorvik", "Saltmere"]
     cited = {c.n: c.source for c in answer.citations}
     assert {cited[n] for n in answer.conflicts[0].claims[1].citations} == {"post.txt"}
-    for citation in answer.citations:  # verbatim, at the offsets given
-        assert _FINAL[citation.source][1][citation.start : citation.end] == citation.quote
+    assert all(articles.verbatim(c) for c in answer.citations)  # verbatim, at the offsets given

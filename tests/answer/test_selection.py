@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answer import Engine
 from assistant.answer.candidates import NAME, WHEN, answer_spans, asked_noun
 from assistant.answer.evidence import Evidence
 from assistant.answer.gazetteer import is_kind
@@ -19,7 +18,6 @@ from assistant.answer.selection import (
     span_key,
 )
 from tests.answer.samples import ArticlesRetriever
-from tests.answer.test_engine import ScriptedLLM
 
 
 def _evidence(text: str, article: str = "a1", start: int = 0) -> Evidence:
@@ -153,9 +151,8 @@ _ARTICLES = {
 def test_a_supported_draft_with_another_name_gives_way_to_the_best_supported_one(seeded_session) -> None:  # type: ignore[no-untyped-def]
     question = "Which carmaker announced a deal to buy Dorn Motors?"
     draft = "Kessel Group had walked away from talks with Dorn Motors in May [1]."  # true, and not the answer
-    engine = Engine(ArticlesRetriever(_ARTICLES), ScriptedLLM(draft), seeded_session.embed_model, "scripted", 10)
-    answer = engine.ask(question, lenient=False)
+    articles = ArticlesRetriever(_ARTICLES)
+    answer = articles.engine(seeded_session.embed_model, draft).ask(question, lenient=False)
     assert not answer.abstained and "Velto" in answer.sentences[0].text and "Kessel" not in answer.answer
-    for citation in answer.citations:  # verbatim, at the offsets given
-        assert _ARTICLES[citation.source][1][citation.start : citation.end] == citation.quote
+    assert all(articles.verbatim(c) for c in answer.citations)  # verbatim, at the offsets given
     assert {"support", "margin", "kind"} <= set(answer.features) and answer.features["kind"] == 1.0
