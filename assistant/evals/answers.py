@@ -145,9 +145,14 @@ def canonical(text: str) -> str:
 
 
 def mentions(text: str, value: str) -> bool:
-    """Whether `text` says `value` as whole words ("7 guards" mentions "seven")."""
+    """Whether `text` says `value` as whole words ("7 guards" mentions "seven"); a value that lists several
+    ("Sweden and Finland") is said when each of them is, in any order ("Finland and Sweden")."""
     wanted = canonical(value)
-    return bool(wanted) and f" {wanted} " in f" {canonical(text)} "
+    said = f" {canonical(text)} "
+    if not wanted or f" {wanted} " in said:
+        return bool(wanted)
+    parts = wanted.split(" and ")
+    return len(parts) > 1 and len(set(parts)) == len(parts) and all(f" {p} " in said for p in parts)
 
 
 def matches_any(text: str, answers: Iterable[str]) -> bool:

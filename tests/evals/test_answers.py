@@ -18,6 +18,9 @@ def test_number_words_and_digits_are_the_same_answer() -> None:
     assert mentions("They lost around two-thirds of their seats.", "two thirds")
     assert not mentions("Seventeen guards were hurt.", "seven")
     assert not mentions("Several guards were hurt.", "seven")
+    assert mentions("NATO invited Finland and Sweden to join.", "Sweden and Finland")  # a list, in any order
+    assert not mentions("NATO invited Finland to join.", "Sweden and Finland")
+    assert not mentions("Johnson won.", "Johnson and Johnson")  # one name twice is no list
 
 
 def test_matching_ignores_case_punctuation_possessives_and_markers() -> None:
