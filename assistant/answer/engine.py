@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -26,6 +27,7 @@ from assistant.answer.evidence import (
     Conflict,
     Evidence,
 )
+from assistant.answer.lexicon import RECENT_DAYS
 from assistant.answer.markers import draft_is_complete, parse_markers, render_sentence
 from assistant.answer.question import (
     Question,
@@ -175,7 +177,7 @@ class Engine:
         q = analyse_question(question)
         # A local model loads (once) while the passages are retrieved.
         with Loading(getattr(self.llm, "_load", None)):
-            chunks = self.retriever.retrieve_chunks(question, top_k or self.top_k)
+            chunks = self.retriever.retrieve_chunks(question, top_k or self.top_k, not_before=self._not_before(q))
             pool = self.evidence_for(q, chunks)
         timings["retrieve"] = (time.perf_counter() - started) * 1000
 
@@ -193,6 +195,12 @@ class Engine:
         answer.timings_ms = timings
         answer.retrieved = list(chunks)
         return answer
+
+    def _not_before(self, q: Question) -> dt.date | None:
+        """For a question about "this week": the first day of the newest news (the store's newest article's day
+        less `RECENT_DAYS`). An article from years before does not tell what happened this week."""
+        newest = self.retriever.newest_date() if q.recent else None
+        return newest - dt.timedelta(days=RECENT_DAYS) if newest else None
 
     def _compose(self, q: Question, draft: str, sources: Sequence[Evidence], pool: Sequence[Evidence],
                  lenient: bool) -> Answer:

@@ -12,7 +12,14 @@ from dataclasses import dataclass
 from assistant.answer.candidates import answer_spans, answer_type
 from assistant.answer.constraints import Constraint, misses, question_constraints
 from assistant.answer.evidence import CheckedSentence, Evidence
-from assistant.answer.lexicon import CALENDAR_WORDS, GENERIC_QUESTION_TERMS, NAMED_THINGS, PRONOUN, QUOTE_QUESTION
+from assistant.answer.lexicon import (
+    CALENDAR_WORDS,
+    GENERIC_QUESTION_TERMS,
+    NAMED_THINGS,
+    PRONOUN,
+    QUOTE_QUESTION,
+    RECENT_QUESTION,
+)
 from assistant.answer.terms import canonical_terms, name_terms
 from assistant.text import number_values, words
 
@@ -26,6 +33,7 @@ class Question:
     speaker: tuple[str, ...] = ()  # for quote questions: who spoke ("Iraq's president")
     atype: str = ""  # the span an answer must hold (`candidates.answer_type`): name | number | date | ""
     constraints: tuple[Constraint, ...] = ()  # "the women's final", "the 2019 final" (`constraints`)
+    recent: bool = False  # it places its event in the present ("this week"): only recent articles answer it
 
 
 def analyse_question(question: str) -> Question:
@@ -63,7 +71,7 @@ def analyse_question(question: str) -> Question:
         who = question.strip()[said.start(1) : said.end(1)]
         speaker = tuple(t for t in dict.fromkeys(canonical_terms(who)) if t not in generic)
     return Question(question, kind, tuple(dict.fromkeys(terms)), counted, speaker, answer_type(question, kind),
-                    tuple(question_constraints(question)))
+                    tuple(question_constraints(question)), bool(RECENT_QUESTION.search(question)))
 
 
 def has_pronoun(text: str) -> bool:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from assistant.corpus.boilerplate import FEED_FOOTER, OUTLET_LINE, READ_MORE, content_regions, looks_like_headline
+from assistant.corpus.dates import published_day
 from assistant.corpus.html_text import parse_html
 from assistant.errors import UserError
 from assistant.text import Span, sentence_spans
@@ -148,12 +149,16 @@ def parse_article(source: str, text: str) -> Article:
     if suffix in (".html", ".htm"):
         page = parse_html(text)
         return Article(source=source, text=text, title=page.title or Path(source).stem, sentences=page.sentences,
-                       metadata=page.metadata)
+                       metadata=_with_day(page.metadata))
     metadata: dict[str, str] = {}
     body_start = 0
     if suffix in (".md", ".markdown"):
         body_start, metadata = _front_matter(text)
     regions = content_regions(text, body_start)
+    dated = _date_line(text, regions)
+    if dated is not None:  # a date line under the title is when, not what: metadata, not a sentence
+        metadata.setdefault("date", dated[1])
+        regions.remove(dated[0])
     sentences = [s for start, end in regions for s in sentence_spans(text, start, end)]
     sentences = [_strip_markdown_heading(text, s) for s in sentences]
     footer = FEED_FOOTER.search(text)
@@ -165,7 +170,26 @@ def parse_article(source: str, text: str) -> Article:
         first = text[sentences[0].start : sentences[0].end]
         title = first if len(first) <= 90 else first[:87].rsplit(" ", 1)[0] + "…"
     title = title or Path(source).stem
-    return Article(source=source, text=text, title=title, sentences=sentences, metadata=metadata)
+    return Article(source=source, text=text, title=title, sentences=sentences, metadata=_with_day(metadata))
+
+
+DATE_LINES = 3  # the first lines of an article in which a line that is only a date is its publication date
+
+
+def _date_line(text: str, regions: list[tuple[int, int]]) -> tuple[tuple[int, int], str] | None:
+    """The region among the first `DATE_LINES` that is only a date ("2022-07-08", "Published: Jul 8, 2022"),
+    with that date as an ISO day."""
+    for region in regions[:DATE_LINES]:
+        day = published_day(text[region[0] : region[1]])
+        if day:
+            return region, day
+    return None
+
+
+def _with_day(metadata: dict[str, str]) -> dict[str, str]:
+    """`metadata` with its `date` as an ISO day when it names one ("Jul 8, 2022" -> "2022-07-08")."""
+    day = published_day(metadata["date"]) if metadata.get("date") else None
+    return {**metadata, "date": day} if day else metadata
 
 
 def _strip_markdown_heading(text: str, span: Span) -> Span:

@@ -3,6 +3,7 @@ sync with it (`keyword_index`)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
@@ -53,8 +54,14 @@ class HybridRetriever:
         # interrupted ingest, another machine's through a Chroma server, an index of an earlier version).
         self.on_indexing: Callable[[int, int], None] | None = None
 
-    def retrieve_chunks(self, query: str, top_k: int | None = None) -> list[StoredChunk]:
-        """The top chunks for `query`, best first; `score` is the fused reciprocal-rank score."""
+    def newest_date(self) -> dt.date | None:
+        """The newest article's publication day in the store (`Store.newest_date`)."""
+        return self.store.newest_date()
+
+    def retrieve_chunks(self, query: str, top_k: int | None = None,
+                        not_before: dt.date | None = None) -> list[StoredChunk]:
+        """The top chunks for `query`, best first; `score` is the fused reciprocal-rank score. `not_before`: leave
+        out the chunks of articles published before that day (articles without a date stay)."""
         k = top_k or self.top_k
         pool = max(self.candidates, 3 * k)
         # The keyword index's check and BM25 run on a helper thread while the query is embedded and Chroma
@@ -66,7 +73,11 @@ class HybridRetriever:
         for ranked in (dense, keyword):
             for rank, (chunk_id, _) in enumerate(ranked):
                 scores[chunk_id] = scores.get(chunk_id, 0.0) + 1.0 / (RRF_K + rank + 1)
-        best = _article_diverse(sorted(scores, key=lambda c: -scores[c]), k)
+        order = sorted(scores, key=lambda c: -scores[c])
+        if not_before is not None:
+            days = self.store.article_dates(c.rsplit(":", 1)[0] for c in order)
+            order = [c for c in order if days.get(c.rsplit(":", 1)[0], not_before) >= not_before]
+        best = _article_diverse(order, k)
         # The chosen chunks' records from the keyword index (just synced); any it lacks from the store.
         records = {c.chunk_id: c for c in self.keyword_index.chunks(best)}
         missing = [c for c in best if c not in records]

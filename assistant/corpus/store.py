@@ -17,6 +17,7 @@ handles both.
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 import uuid
 from collections.abc import Iterable, Iterator
@@ -24,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
 from assistant.config import Settings
+from assistant.corpus.dates import as_day
 from assistant.corpus.records import (
     CHUNK_ID,
     StoredArticle,
@@ -82,6 +84,7 @@ class Store:
         self._chunks: Collection | None = None
         self._articles: Collection | None = None
         self._texts: Collection | None = None
+        self._newest: tuple[str, dt.date | None] | None = None  # (revision, newest article's day)
 
     @property
     def identity(self) -> str:
@@ -167,6 +170,29 @@ class Store:
         if not result["ids"]:
             return None
         return article_from_record(result["ids"][0], (result["metadatas"] or [{}])[0])
+
+    def article_dates(self, article_ids: Iterable[str]) -> dict[str, dt.date]:
+        """The publication day of each of these articles that has one (`dates`: a date line, front matter, page
+        metadata)."""
+        ids = list(dict.fromkeys(article_ids))
+        if not ids:
+            return {}
+        result = self.articles.get(ids=ids, include=["metadatas"])
+        pairs = zip(result["ids"], result["metadatas"] or [], strict=False)
+        return {i: day for i, m in pairs if (day := as_day((m or {}).get("date", ""))) is not None}
+
+    def newest_date(self) -> dt.date | None:
+        """The newest article's publication day (None when no article has one): "now" for a question about "this
+        week". Read once per revision of the store (a scan of the article records: ~50 ms at 20,000 articles)."""
+        revision = self.revision()
+        if revision is None or self._newest is None or self._newest[0] != revision:
+            result = self.articles.get(include=["metadatas"])
+            days = [day for m in result["metadatas"] or [] if (day := as_day((m or {}).get("date", ""))) is not None]
+            newest = max(days, default=None)
+            if revision is None:
+                return newest
+            self._newest = (revision, newest)
+        return self._newest[1]
 
     def article_text(self, article_id: str) -> str | None:
         result = self.texts.get(ids=[article_id], include=["metadatas"])

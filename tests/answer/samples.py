@@ -3,6 +3,8 @@ attack, which disagree on how many, and a statement by Ned Price; and a retrieve
 
 from __future__ import annotations
 
+import datetime as dt
+
 from assistant.answer import Citation, Engine, Evidence
 from assistant.corpus import StoredChunk
 from assistant.text import sentence_spans
@@ -37,12 +39,18 @@ class ArticlesRetriever:
     """Invented articles ({source: (title, text)}) as one chunk each, whatever the question (retrieval is not what
     the tests using it test)."""
 
-    def __init__(self, articles: dict[str, tuple[str, str]]) -> None:
+    def __init__(self, articles: dict[str, tuple[str, str]], dates: dict[str, dt.date] | None = None) -> None:
         self.articles = articles
+        self.dates = dates or {}  # source -> publication day
 
-    def retrieve_chunks(self, question: str, top_k: int) -> list[StoredChunk]:
+    def newest_date(self) -> dt.date | None:
+        return max(self.dates.values(), default=None)
+
+    def retrieve_chunks(self, question: str, top_k: int, not_before: dt.date | None = None) -> list[StoredChunk]:
         chunks = []
         for n, (source, (title, text)) in enumerate(self.articles.items()):
+            if not_before and self.dates.get(source, not_before) < not_before:
+                continue
             spans = [(s.start, s.end) for s in sentence_spans(text)]
             joined = " ".join(text[a:b] for a, b in spans)
             chunks.append(StoredChunk(f"{n:024x}:0", f"{n:024x}", source, title, joined, spans))

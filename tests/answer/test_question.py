@@ -29,3 +29,12 @@ def test_quote_questions_name_their_speaker() -> None:
     assert has_answer_value("quote", '"Cowardly rocket and drone attacks don\'t build homelands," he said.')
     assert has_answer_value("quote", "The government said the drones tried to hit al-Kadhimi's home.")
     assert not has_answer_value("quote", "The US State Department condemned the attack and offered assistance.")
+
+
+def test_questions_that_place_their_event_in_the_present_are_recent() -> None:
+    for question in ("Which team won the final this week?", "Who resigned on Tuesday?", "What did she say today?",
+                     "Which company recently cut prices?", "How many people were evacuated last night?"):
+        assert analyse_question(question).recent, question
+    for question in ("Which team won the 2019 final?", "Who was president in 1990?", "What happened in the week "
+                     "after the election?", "Which week did the strike start?"):
+        assert not analyse_question(question).recent, question

@@ -108,3 +108,40 @@ def test_ingest_leaves_the_keyword_index_up_to_date_and_ask_says_when_it_must_in
     second = run_cli("ask", "--json", QUESTION, home=home)
     assert second.returncode == 0 and "keyword index" not in second.stderr
     assert json.loads(second.stdout)["answer"] == json.loads(first.stdout)["answer"]
+
+
+def test_questions_about_this_week_leave_out_articles_published_long_before_the_newest(isolated_home: Path) -> None:
+    """The store knows each article's publication day and its newest one (re-read when an article is written);
+    `not_before` leaves out older articles' chunks, and keeps those of articles without a date."""
+    import datetime as dt
+
+    from assistant.corpus.retrieval import build_retriever
+
+    settings = load_settings()
+    store = open_store(settings, "all-MiniLM-L6-v2")
+    texts = {"/news/old.txt": "Rates rise\n2019-03-04\n\nThe central bank raised rates by half a point.",
+             "/news/new.txt": "Rates rise again\nJuly 5, 2022\n\nThe central bank raised rates by a full point.",
+             "/news/undated.txt": "Rates\n\nThe central bank may raise rates, analysts said."}
+    items = []
+    for seed, (source, text) in enumerate(texts.items()):
+        article = parse_article(source, text)
+        chunks = chunk_article(article, count_minilm_tokens, 64)
+        items.append((article, chunks, vectors(len(chunks), seed)))
+    store.write_articles(items[:1])
+    assert store.newest_date() == dt.date(2019, 3, 4)
+    store.write_articles(items[1:])
+    assert store.newest_date() == dt.date(2022, 7, 5)  # a new revision: read again
+    ids = {a.source: a.article_id for a, _, _ in items}
+    assert store.article_dates(ids.values()) == {ids["/news/old.txt"]: dt.date(2019, 3, 4),
+                                                 ids["/news/new.txt"]: dt.date(2022, 7, 5)}
+
+    class Fixed:
+        def get_query_embedding(self, text: str) -> list[float]:
+            return vectors(1, 99)[0]
+
+    retriever = build_retriever(store, Fixed(), settings.keyword_index_path, top_k=3)  # type: ignore[arg-type]
+    assert retriever.newest_date() == dt.date(2022, 7, 5)
+    every = {c.source for c in retriever.retrieve_chunks("central bank rates", 3)}
+    assert every == set(texts)
+    recent = {c.source for c in retriever.retrieve_chunks("central bank rates", 3, not_before=dt.date(2022, 6, 4))}
+    assert recent == {"/news/new.txt", "/news/undated.txt"}
