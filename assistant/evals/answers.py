@@ -146,13 +146,18 @@ def canonical(text: str) -> str:
 
 def mentions(text: str, value: str) -> bool:
     """Whether `text` says `value` as whole words ("7 guards" mentions "seven"); a value that lists several
-    ("Sweden and Finland") is said when each of them is, in any order ("Finland and Sweden")."""
-    wanted = canonical(value)
-    said = f" {canonical(text)} "
+    ("Sweden and Finland") is said when each of them is, in any order ("Finland and Sweden"). Articles do not
+    count, as in SQuAD's answer normalisation: "Last Supper" says "The Last Supper"."""
+    wanted = _without_articles(canonical(value))
+    said = f" {_without_articles(canonical(text))} "
     if not wanted or f" {wanted} " in said:
         return bool(wanted)
     parts = wanted.split(" and ")
     return len(parts) > 1 and len(set(parts)) == len(parts) and all(f" {p} " in said for p in parts)
+
+
+def _without_articles(canonical_text: str) -> str:
+    return " ".join(w for w in canonical_text.split() if w not in ("a", "an", "the"))
 
 
 def matches_any(text: str, answers: Iterable[str]) -> bool:

@@ -21,6 +21,8 @@ def test_number_words_and_digits_are_the_same_answer() -> None:
     assert mentions("NATO invited Finland and Sweden to join.", "Sweden and Finland")  # a list, in any order
     assert not mentions("NATO invited Finland to join.", "Sweden and Finland")
     assert not mentions("Johnson won.", "Johnson and Johnson")  # one name twice is no list
+    assert mentions('Activists glued themselves to "Last Supper" [1].', "The Last Supper")  # articles do not count
+    assert mentions("They saw the groundhog.", "A groundhog") and not mentions("They saw the hog.", "A groundhog")
 
 
 def test_matching_ignores_case_punctuation_possessives_and_markers() -> None:
