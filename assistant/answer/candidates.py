@@ -92,19 +92,27 @@ def asked_clause(question: str) -> str:
 def asked_noun(question: str) -> str:
     """The stemmed noun a "which / what <noun>" question asks for ("Which Ivy League school announced ..." ->
     "school"); "" when it asks "who", "where", "what did ..." or the like."""
-    match = re.match(r"^(?:in |on |at |for |from |to |by |of )?(?:which|what)\s+(.*)$", asked_clause(question),
+    return asked_phrase(question)[1]
+
+
+def asked_phrase(question: str) -> tuple[str, str]:
+    """The "which / what <noun>" phrase of the question and its stemmed noun ("Which Ivy League school announced
+    ..." -> ("Which Ivy League school", "school")): a description of the answer, not of the event asked about.
+    ("", "") when it asks "who", "where", "what did ..." or the like."""
+    clause = asked_clause(question)
+    match = re.match(r"^(?:in |on |at |for |from |to |by |of )?(?:which|what)\s+(.*)$", clause,
                      re.IGNORECASE | re.DOTALL)
     if not match:
-        return ""
-    noun = ""
-    for token in re.findall(r"[\w'’-]+", match.group(1))[:5]:
-        low = token.lower()
-        if token[:1].isupper() or token[:1].isdigit() or low in {"two", "three", "four", "five"}:
+        return "", ""
+    noun, end = "", 0
+    for token in list(re.finditer(r"[\w'’-]+", match.group(1)))[:5]:
+        low = token.group(0).lower()
+        if token.group(0)[:1].isupper() or token.group(0)[:1].isdigit() or low in {"two", "three", "four", "five"}:
             continue  # "Which Ivy League school", "which U.S. official", "which two countries": modifiers
         if low in STOPWORDS or low in IRREGULAR_PAST or (low.endswith("ed") and len(low) > 4):
             break
-        noun = low
-    return stem(noun) if noun else ""
+        noun, end = low, match.start(1) + token.end()
+    return (clause[:end], stem(noun)) if noun else ("", "")
 
 
 def answer_type(question: str, kind: str) -> str:

@@ -126,6 +126,10 @@ def find_conflicts(question: Question, candidates: Sequence[Evidence]) -> list[V
                    for v in (answer_values(question.kind, e.text, question.counted or question.terms)
                              or answer_values(question.kind, e.text, question.terms))[:1]]
         claim.display = max(set(spelled), key=lambda v: (spelled.count(v), v.isalpha()), default=claim.display)
+        if question.kind == "quantity":
+            at = next(((e.text, e.text.find(claim.display)) for e in claim.evidence if claim.display in e.text), None)
+            if at:
+                claim.display = _with_unit(question, at[0], at[1], at[1] + len(claim.display))
     return sorted(claims.values(), key=lambda c: (-len(c.evidence), -max(e.relevance for e in c.evidence)))
 
 
@@ -178,8 +182,24 @@ def candidate_conflicts(q: Question, ranked: Sequence[Candidate], pool: Sequence
         per_article: dict[str, Evidence] = {}
         for occurrence in side.occurrences:  # best first: each article's best sentence for it
             per_article.setdefault(occurrence.evidence.article_id, occurrence.evidence)
-        claims.append(ValueClaim(side.key, side.text, list(per_article.values())[:MAX_SIDE_SOURCES]))
+        cited = list(per_article.values())[:MAX_SIDE_SOURCES]
+        claims.append(ValueClaim(side.key, _shown(q, side.occurrences[0]), cited))
     return claims
+
+
+def _shown(q: Question, occurrence: Occurrence) -> str:
+    """How a side is written in "The articles differ": a number with what it counts; a name as written."""
+    span = occurrence.span
+    return _with_unit(q, occurrence.evidence.text, span.start, span.end) if q.atype == NUMBER else span.text
+
+
+def _with_unit(q: Question, text: str, start: int, end: int) -> str:
+    """The number at `text[start:end]` with the counted thing that follows it ("10 seconds" for "how many seconds
+    ...?", not a bare "10", which says nothing next to "112" of something else)."""
+    following = re.match(r"[ -]([A-Za-z]+)", text[end:])
+    if q.counted and following and stem(following.group(1).lower()) in q.counted:
+        return text[start:end] + following.group(0)
+    return text[start:end]
 
 
 def _rivals(q: Question, first: Candidate, second: Candidate, texts: dict[str, str]) -> bool:

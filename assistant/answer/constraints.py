@@ -20,7 +20,8 @@ from assistant.text import STOPWORDS, WORD, fold, ordinal_value, stem
 _YEAR = re.compile(r"^(?:1[89]\d\d|20\d\d)$")
 _ORDINAL_DIGITS = re.compile(r"^(\d+)(?:st|nd|rd|th)$")
 _NUMBER = re.compile(r"^\d[\d,]*(?:\.\d+)?$")
-_TOKEN = re.compile(r"\d[\d,]*\.\d+|" + WORD.pattern)  # words, and decimals kept whole ("7.0")
+# Words, and numbers kept whole: decimals ("7.0") and thousands ("1,850-year-old", "3,518 counts").
+_TOKEN = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+\.\d+|" + WORD.pattern)
 _GAP = 2  # words allowed between the modifier and its word ("the 2019 Champions Cup final": cup)
 
 

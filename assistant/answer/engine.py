@@ -35,6 +35,7 @@ from assistant.answer.question import (
     answers_question,
     fits,
     has_pronoun,
+    holds_names,
     lexical_in_context,
     lexical_relevance,
     speaker_named,
@@ -235,8 +236,8 @@ class Engine:
         if ranked:  # the answer gives the best-supported candidate, in the model's words if it gave that one
             top = ranked[0]
             kept = [s for s in kept if not s.supported or holds(q, s.text, top, common)]
-            if not any(s.supported for s in kept):
-                best = top.occurrences[0].evidence
+            best = top.occurrences[0].evidence
+            if not any(s.supported for s in kept) and holds_names(q, best.text_in_context):
                 support = find_support(best.text, relevant, self.similarity) or [best]
                 if best not in support:
                     support = [best]
@@ -298,6 +299,7 @@ class Engine:
         fitting = [e for e in candidates
                    if lexical.get(e.key, 0.0) >= needed and not e.text.rstrip().endswith("?")
                    and has_answer_value(q.kind, e.text, q.terms) and speaker_named(q, e.text_in_context)
+                   and holds_names(q, e.text_in_context)
                    and (not q.atype or answer_spans(q.atype, e.text, q.text, common))]
         return max(fitting, key=lambda e: (round(lexical.get(e.key, 0.0), 2), value_near_terms(q.kind, e.text, q.terms),
                                            e.relevance), default=None)

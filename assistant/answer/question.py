@@ -9,7 +9,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from assistant.answer.candidates import answer_spans, answer_type
+from assistant.answer.candidates import answer_spans, answer_type, asked_phrase
 from assistant.answer.constraints import Constraint, misses, question_constraints
 from assistant.answer.evidence import CheckedSentence, Evidence
 from assistant.answer.lexicon import (
@@ -89,6 +89,18 @@ def question_names(question: str) -> set[str]:
     return name_terms(question) - CALENDAR_WORDS
 
 
+def holds_names(q: Question, text: str) -> bool:
+    """Whether `text` gives at least half of the names the question mentions (any text, if it mentions none):
+    sewage tests in Tempe do not say what was found in London's sewage, however alike the two sentences are.
+    Names in the "which ..." phrase describe the answer, not the event, and need not be repeated: "Dartmouth
+    College announced ..." answers "Which Ivy League school announced ...?"."""
+    asked = question_names(q.text) - name_terms(asked_phrase(q.text)[0])
+    if not asked:
+        return True
+    present = name_terms(text) | set(canonical_terms(text))
+    return len(asked & present) * 2 >= len(asked)
+
+
 def term_weights(pool: Sequence[Evidence]) -> Callable[[str], float]:
     """Inverse document frequency of a term over the pool's sentences."""
     docs = [set(canonical_terms(e.text)) for e in pool]
@@ -152,12 +164,8 @@ def answers_question(q: Question, sentence: CheckedSentence, weight: Callable[[s
             return False
     if not speaker_named(q, sentence.text + " " + quotes):
         return False  # "What did Iraq's president say?" is not answered by a U.S. official's words
-    asked_names = question_names(q.text)
-    if asked_names:  # "What did Abu Ali Al-Askari say?" is not answered by a sentence about Ali Shamkhani
-        text = sentence.text + " " + quotes
-        present = name_terms(text) | set(canonical_terms(text))
-        if len(asked_names & present) * 2 < len(asked_names):
-            return False
+    if not holds_names(q, sentence.text + " " + quotes):
+        return False  # "What did Abu Ali Al-Askari say?" is not answered by a sentence about Ali Shamkhani
     lexical = lexical_relevance(q, sentence.text + " " + quotes, weight)
     cosine = similarity(q.text, [sentence.text])[0]
     return lexical >= 0.4 or (lexical >= 0.25 and cosine >= 0.5)

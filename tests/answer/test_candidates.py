@@ -77,6 +77,10 @@ def test_near_misses_of_year_quarter_and_side() -> None:
     assert not misses(quake, "The earthquake shook Saltmere.")
     recall = question_constraints("Which carmaker recalled 2.9 million vans?")
     assert misses(recall, "Dorn recalled 1.2 million vans.") and not misses(recall, "Velto recalled 2.9 million vans.")
+    coin = question_constraints("A 1,850-year-old coin was found. What sign did it bear?")  # one number, not 1 and 850
+    assert [(c.kind, c.value, c.word) for c in coin] == [("number", "1850.0", "year")]
+    assert misses(coin, "The 2,000-year-old coin bears a lion.")
+    assert not misses(coin, "The 1,850-year-old coin bears Cancer.")
     year = question_constraints("Who won the 2019 final?")
     assert misses(year, "Alder beat Birch in the 2018 final.")
     assert not misses(year, "Alder beat Birch in the 2019 final, a year after the 2018 final.")

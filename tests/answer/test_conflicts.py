@@ -145,7 +145,7 @@ def test_one_number_written_two_ways_is_no_conflict() -> None:
     assert _sides(question, [
         ("Quillon will cut 1,200 jobs at its Merrow plant, chief executive Ines Dahl said on Friday.", "a"),
         ("Chief executive Ines Dahl said Quillon will cut 1,500 jobs at the Merrow plant.", "b"),
-    ]) == {"1,200": {"a"}, "1,500": {"b"}}
+    ]) == {"1,200 jobs": {"a"}, "1,500 jobs": {"b"}}
 
 
 _FINAL = {
@@ -168,3 +168,20 @@ def test_the_engine_reports_each_articles_own_answer_with_both_sides_cited(seede
     cited = {c.n: c.source for c in answer.citations}
     assert {cited[n] for n in answer.conflicts[0].claims[1].citations} == {"post.txt"}
     assert all(articles.verbatim(c) for c in answer.citations)  # verbatim, at the offsets given
+
+
+def test_numbers_in_conflict_are_shown_with_what_they_count() -> None:
+    sides = _sides("Balancing on one leg for how many seconds predicts a longer life, a study of Harlow found?", [
+        ("A study of 1,702 adults in Harlow found that balancing on one leg for 10 seconds predicts a longer life.",
+         "a"),
+        ("A study of 1,702 adults in Harlow found that balancing on one leg for 12 seconds predicts a longer life.",
+         "b"),
+    ])
+    assert sides == {"10 seconds": {"a"}, "12 seconds": {"b"}}
+
+
+def test_counts_in_conflict_are_shown_with_what_they_count() -> None:
+    question = analyse_question("For how many seconds did the study's adults balance on one leg?")
+    ten = Evidence("a.txt", "A", "a", 0, 80, "The study's adults balanced on one leg for 10 seconds.")
+    twelve = Evidence("b.txt", "B", "b", 0, 80, "The study's adults balanced on one leg for 12 seconds, it said.")
+    assert sorted(c.display for c in find_conflicts(question, [ten, twelve])) == ["10 seconds", "12 seconds"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from assistant.answer.conflicts import has_answer_value
-from assistant.answer.question import analyse_question, speaker_named
+from assistant.answer.question import analyse_question, holds_names, speaker_named
 
 
 def test_question_kind_and_terms_for_paraphrased_questions() -> None:
@@ -38,3 +38,12 @@ def test_questions_that_place_their_event_in_the_present_are_recent() -> None:
     for question in ("Which team won the 2019 final?", "Who was president in 1990?", "What happened in the week "
                      "after the election?", "Which week did the strike start?"):
         assert not analyse_question(question).recent, question
+
+
+def test_a_sentence_must_give_the_questions_names_but_not_those_that_describe_the_answer() -> None:
+    london = analyse_question("Which virus was detected in sewage samples in London?")
+    assert not holds_names(london, "Researchers in Tempe detected COVID-19 in sewage samples.")
+    assert holds_names(london, "Polio was detected in sewage samples in London.")
+    ivy = analyse_question("Which Ivy League school announced it will eliminate student loans?")
+    assert holds_names(ivy, "Dartmouth College announced it was eliminating student loans.")  # the answer's kind
+    assert not holds_names(analyse_question("Which school in Ohio dropped loans?"), "Harlow in Maine dropped loans.")

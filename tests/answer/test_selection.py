@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answer.candidates import NAME, WHEN, answer_spans, asked_noun
+from assistant.answer.candidates import NAME, WHEN, answer_spans, asked_noun, asked_phrase
 from assistant.answer.evidence import Evidence
 from assistant.answer.gazetteer import is_kind
 from assistant.answer.question import analyse_question
@@ -34,6 +34,8 @@ def test_the_asked_noun_is_the_last_common_noun_of_the_wh_phrase() -> None:
     assert asked_noun("Which Ivy League school announced it will drop loans?") == "school"
     assert asked_noun("Which team won the Harbour Cup final?") == "team"
     assert asked_noun("Which two countries did the alliance invite?") == "country"
+    assert asked_phrase("A volcano erupted on which Japanese island on Sunday?") == ("which Japanese island", "island")
+    assert asked_phrase("Who won the Harbour Cup final?") == ("", "")
     assert asked_noun("The fire threatened the grove, located in which national park?") == "park"
     assert asked_noun("In which city will the summit open?") == "city"
     assert asked_noun("Which U.S. official tested positive?") == "official"  # "S" is no stop word here
@@ -156,3 +158,22 @@ def test_a_supported_draft_with_another_name_gives_way_to_the_best_supported_one
     assert not answer.abstained and "Velto" in answer.sentences[0].text and "Kessel" not in answer.answer
     assert all(articles.verbatim(c) for c in answer.citations)  # verbatim, at the offsets given
     assert {"support", "margin", "kind"} <= set(answer.features) and answer.features["kind"] == 1.0
+
+
+_SEWAGE = {
+    "tempe.txt": ("Sewage tests", "Researchers in Tempe detected the virus that causes COVID-19 in sewage samples, "
+                  "the city said on Monday. The samples were taken at two treatment plants."),
+}
+
+
+@pytest.mark.slow
+def test_a_sentence_that_names_none_of_the_questions_names_does_not_answer(seeded_session) -> None:  # type: ignore[no-untyped-def]
+    """Sewage in Tempe says nothing of sewage in London: on topic, and not an answer (as for the model's own
+    sentences, a quote must give at least half of the names the question mentions)."""
+    articles = ArticlesRetriever(_SEWAGE)
+    elsewhere = "Which virus was detected in sewage samples in London?"
+    answer = articles.engine(seeded_session.embed_model, "The articles do not say.").ask(elsewhere, lenient=False)
+    assert answer.abstained
+    here = "Which virus was detected in sewage samples in Tempe?"
+    answer = articles.engine(seeded_session.embed_model, "The articles do not say.").ask(here, lenient=False)
+    assert not answer.abstained and "COVID-19" in answer.answer
