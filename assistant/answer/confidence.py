@@ -37,9 +37,9 @@ class Features:
 
 
 # Fitted by `python bench/calibrate.py` on the weeks named in docs/confidence.md (logistic regression, L2, C=1).
-INTERCEPT = -2.081
-WEIGHTS = {"lexical": 1.231, "cosine": 0.678, "typed": -0.259, "articles": 0.278, "drafted": 0.474, "conflict": 0.886,
-           "spans": -0.199, "near": 0.775, "support": 0.593, "margin": 0.813, "kind": 0.189}
+INTERCEPT = -1.458
+WEIGHTS = {"lexical": 1.144, "cosine": 0.605, "typed": -0.446, "articles": 0.314, "drafted": -0.136, "conflict": 1.311,
+           "spans": -0.734, "near": 0.869, "support": 1.032, "margin": 0.463, "kind": 0.549}
 
 
 def confidence(features: Features) -> float:
