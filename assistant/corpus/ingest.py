@@ -12,6 +12,7 @@ from typing import Any
 
 from assistant.config import INGEST_BATCH_CHUNKS, data_home
 from assistant.corpus.articles import (
+    PARSER_VERSION,
     Article,
     Chunk,
     article_id_for,
@@ -98,6 +99,12 @@ class _StoredTexts:
         for article in stored:
             self.record(article.article_id, article.sha256, article.source)
         self.at_start = set(self.sha_of)
+        # Parsed by another version of `parse_article`: parsed and embedded again though the file is unchanged.
+        self.outdated = {a.article_id for a in stored if a.parser != PARSER_VERSION}
+
+    def unchanged(self, article_id: str, text: str) -> bool:
+        """Whether the store holds this text for this article, as this version parses it."""
+        return article_id not in self.outdated and self.sha_of.get(article_id) == text_sha256(text)
 
     def twin(self, article: Article) -> str | None:
         """The source of another article holding the same text, if any."""
@@ -236,7 +243,7 @@ def _ingest_files(
                 warn(f"skipped {path}: {exc}")
                 handled += 1
                 continue
-            if texts.sha_of.get(article_id_for(source)) == text_sha256(text):  # known before it is parsed
+            if texts.unchanged(article_id_for(source), text):  # known before it is parsed
                 report.unchanged.append(source)
                 handled += 1
                 continue

@@ -26,6 +26,7 @@ class StoredArticle:
     sha256: str
     chunks: int
     metadata: dict[str, Any]
+    parser: str = ""  # the `articles.PARSER_VERSION` it was parsed with ("" before versions were recorded)
 
 
 @dataclass(frozen=True)
@@ -96,7 +97,8 @@ def article_from_record(article_id: str, meta: Any) -> StoredArticle:
     meta = dict(meta or {})
     return StoredArticle(
         article_id=article_id, source=str(meta.pop("source", "")), title=str(meta.pop("title", "")),
-        sha256=str(meta.pop("sha256", "")), chunks=int(meta.pop("chunks", 0)), metadata=meta,
+        sha256=str(meta.pop("sha256", "")), chunks=int(meta.pop("chunks", 0)), parser=str(meta.pop("parser", "")),
+        metadata=meta,
     )
 
 

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
 from assistant.config import Settings
+from assistant.corpus.articles import PARSER_VERSION
 from assistant.corpus.dates import as_day
 from assistant.corpus.records import (
     CHUNK_ID,
@@ -285,6 +286,7 @@ class Store:
             means.append(normalized_mean(embeddings))
             records.append({
                 "source": article.source, "title": article.title, "sha256": article.sha256, "chunks": len(chunks),
+                "parser": PARSER_VERSION,
                 "ingested_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                 **{k: v for k, v in article.metadata.items() if v},
             })

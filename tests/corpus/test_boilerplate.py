@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from assistant.corpus import read_article
+from assistant.corpus.articles import parse_article
 from tests.conftest import SEEDS
 from tests.corpus.helpers import sentence_texts
 
@@ -22,3 +23,23 @@ def test_bare_read_more_block_drops_its_headlines() -> None:
     assert article.metadata["outlet"] == "Gulf Today"
     assert "Gulf Today Report" not in sentences
 
+
+
+def test_a_saved_pages_video_player_gallery_and_shopping_lines_are_not_content() -> None:
+    text = (
+        "Harbour ferry suspended\n\n"
+        "The Velmar harbour ferry was suspended on Tuesday after a crane failed.\n"
+        "JUST WATCHED Record heat spreads to the East Replay More Videos ... MUST WATCH Record heat spreads to "
+        "the East 02:21\n"
+        "Photos: Storms across Europe A resident stands in floodwaters in Rochefort, Belgium. Hide Caption 5 of 38\n"
+        "Get the Zando Plush Slipper Socks at Amazon for $13.99\n"
+        "WATCH: Highlights of the harbour rescue (2:41)\n"
+        "Watch it: The harbour festival runs from July 1-30 on the quay.\n"
+        "Repairs are expected to take two weeks, the port authority said.\n"
+    )
+    article = parse_article("ferry.txt", text)
+    sentences = [text[s.start : s.end] for s in article.sentences]
+    assert not any("WATCH" in s or "Hide Caption" in s or "Amazon" in s for s in sentences)
+    assert any(s.startswith("The Velmar harbour ferry") for s in sentences)
+    assert any(s.startswith("Repairs are expected") for s in sentences)
+    assert any(s.startswith("Watch it: The harbour festival") for s in sentences)  # a sentence, not a video link

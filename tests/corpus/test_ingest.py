@@ -87,6 +87,30 @@ def test_an_unchanged_file_is_not_parsed_again(tmp_path: Path, monkeypatch: pyte
     assert len(session.store.list_articles()) == 5
 
 
+def test_articles_parsed_by_an_older_parser_are_parsed_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                             ) -> None:
+    """A store written by an older `parse_article` (other boilerplate rules, no publication days) is brought up to
+    date by the next ingest of the same unchanged files: each parsed again and replaced, nothing duplicated."""
+    from assistant.answer import open_session
+    from assistant.corpus import articles, ingest, store
+
+    folder = tmp_path / "news"
+    shutil.copytree(SEEDS, folder)
+    session = open_session(load_settings())
+    monkeypatch.setattr(store, "PARSER_VERSION", "0")  # as an older version wrote it
+    session.ingest([folder], warn=print, progress=lambda done, total, name: None)
+    chunks = session.store.chunk_count()
+    assert {a.parser for a in session.store.list_articles()} == {"0"}
+    monkeypatch.setattr(store, "PARSER_VERSION", articles.PARSER_VERSION)
+    assert ingest.PARSER_VERSION == articles.PARSER_VERSION != "0"
+    again = session.ingest([folder], warn=print, progress=lambda done, total, name: None)
+    assert len(again.ingested) == 5 and again.unchanged == []
+    assert {a.parser for a in session.store.list_articles()} == {articles.PARSER_VERSION}
+    assert len(session.store.list_articles()) == 5 and session.store.chunk_count() == chunks
+    third = session.ingest([folder], warn=print, progress=lambda done, total, name: None)
+    assert len(third.unchanged) == 5 and third.ingested == []
+
+
 def test_an_ingest_whose_keyword_index_is_locked_still_succeeds(isolated_home: Path,
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     """The articles are stored when another process keeps the keyword index locked past the wait: a warning, and
