@@ -160,6 +160,14 @@ _ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixt
 VAGUE_QUANTITIES = ("a few", "several", "dozens", "scores", "hundreds", "thousands", "many", "some",
                     "a number of", "a handful of", "multiple", "numerous", "a couple of")
 _NUMBER_WORDS = set(_UNITS) | set(_TENS) | set(_SCALES)
+# Denominators of a fraction written in words ("two-thirds", "three quarters", "one-half"): its number is the
+# share, not the count before it ("three-quarters of a point" is 0.75, not 3).
+_DENOMINATORS = {"half": 2, "halves": 2, "third": 3, "thirds": 3, "quarter": 4, "quarters": 4, "fifth": 5,
+                 "fifths": 5, "sixth": 6, "sixths": 6, "eighth": 8, "eighths": 8, "tenth": 10, "tenths": 10}
+# Hyphenated, or spaced and followed by "of" or nothing ("two thirds" as an answer): "for three quarters in a row"
+# counts fiscal quarters.
+_DENOMINATOR = re.compile(r"(?:-(" + "|".join(_DENOMINATORS) + r")\b|\s+(" + "|".join(_DENOMINATORS)
+                          + r")(?=\s+of\b|\W*$))", re.IGNORECASE)
 
 
 def _is_number_word(word: str) -> bool:
@@ -230,6 +238,12 @@ def numbers(text: str) -> list[NumberMention]:
             if parsed is None:
                 continue
             value = parsed
+        fraction = _DENOMINATOR.match(text, match.end())
+        if fraction and value < 10:  # "two-thirds": 2/3, written whole
+            value = round(value / _DENOMINATORS[(fraction.group(1) or fraction.group(2)).lower()], 4)
+            raw, end = text[match.start() : fraction.end()], fraction.end()
+            found.append(NumberMention(raw, value, match.start(), end))
+            continue
         found.append(NumberMention(raw, value, match.start(), match.end()))
     return found
 

@@ -45,3 +45,11 @@ def test_numbers_as_words_and_digits() -> None:
     assert number_values("seven of 7 guards") == {7.0}
     assert number_values("twenty-one people and 1,200 troops") == {21.0, 1200.0}
     assert [m.text for m in numbers("on August 7 in 2021 at 8:45")] == []
+
+
+def test_fractions_in_words_are_shares_not_counts() -> None:
+    assert [(m.text, m.value) for m in numbers("it rose by three-quarters of a point")] == [("three-quarters", 0.75)]
+    assert number_values("they lost two thirds of their seats") == {0.6667}
+    assert number_values("one-half of the 12 guards") == {0.5, 12.0}
+    assert number_values("the second quarter") == set()  # an ordinal, not a fraction of a count
+    assert number_values("revenue rose for three quarters in a row") == {3.0}  # a count of quarters
