@@ -166,8 +166,8 @@ _DENOMINATORS = {"half": 2, "halves": 2, "third": 3, "thirds": 3, "quarter": 4, 
                  "fifths": 5, "sixth": 6, "sixths": 6, "eighth": 8, "eighths": 8, "tenth": 10, "tenths": 10}
 # Hyphenated, or spaced and followed by "of" or nothing ("two thirds" as an answer): "for three quarters in a row"
 # counts fiscal quarters.
-_DENOMINATOR = re.compile(r"(?:-(" + "|".join(_DENOMINATORS) + r")\b|\s+(" + "|".join(_DENOMINATORS)
-                          + r")(?=\s+of\b|\W*$))", re.IGNORECASE)
+_DENOMINATOR_WORDS = "|".join(_DENOMINATORS)
+_DENOMINATOR = re.compile(rf"(?:-({_DENOMINATOR_WORDS})\b|\s+({_DENOMINATOR_WORDS})(?=\s+of\b|\W*$))", re.IGNORECASE)
 
 
 def _is_number_word(word: str) -> bool:
@@ -238,13 +238,12 @@ def numbers(text: str) -> list[NumberMention]:
             if parsed is None:
                 continue
             value = parsed
-        fraction = _DENOMINATOR.match(text, match.end())
+        end = match.end()
+        fraction = _DENOMINATOR.match(text, end)
         if fraction and value < 10:  # "two-thirds": 2/3, written whole
             value = round(value / _DENOMINATORS[(fraction.group(1) or fraction.group(2)).lower()], 4)
-            raw, end = text[match.start() : fraction.end()], fraction.end()
-            found.append(NumberMention(raw, value, match.start(), end))
-            continue
-        found.append(NumberMention(raw, value, match.start(), match.end()))
+            end = fraction.end()
+        found.append(NumberMention(text[match.start() : end], value, match.start(), end))
     return found
 
 

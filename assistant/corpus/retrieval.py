@@ -18,12 +18,17 @@ from assistant.runtime import Embedding
 RRF_K = 60
 
 
+def _article_of(chunk_id: str) -> str:
+    """The article id a chunk id names (`Chunk.chunk_id`: article id, ":", n)."""
+    return chunk_id.rsplit(":", 1)[0]
+
+
 def _article_diverse(ranked: list[str], k: int) -> list[str]:
     """The best chunk of each article first (in rank order), then the rest by rank: several reports of one
     event all get a say before any single article gets a second chunk."""
     firsts: dict[str, str] = {}
     for chunk_id in ranked:
-        firsts.setdefault(chunk_id.rsplit(":", 1)[0], chunk_id)
+        firsts.setdefault(_article_of(chunk_id), chunk_id)
     first_ids = set(firsts.values())
     leaders = [c for c in ranked if c in first_ids][:k]
     chosen_leaders = set(leaders)
@@ -75,8 +80,8 @@ class HybridRetriever:
                 scores[chunk_id] = scores.get(chunk_id, 0.0) + 1.0 / (RRF_K + rank + 1)
         order = sorted(scores, key=lambda c: -scores[c])
         if not_before is not None:
-            days = self.store.article_dates(c.rsplit(":", 1)[0] for c in order)
-            order = [c for c in order if days.get(c.rsplit(":", 1)[0], not_before) >= not_before]
+            days = self.store.article_dates(_article_of(c) for c in order)
+            order = [c for c in order if days.get(_article_of(c), not_before) >= not_before]
         best = _article_diverse(order, k)
         # The chosen chunks' records from the keyword index (just synced); any it lacks from the store.
         records = {c.chunk_id: c for c in self.keyword_index.chunks(best)}
