@@ -9,6 +9,7 @@ for amounts, calendar expressions and years for dates.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -46,6 +47,8 @@ _CONNECTORS = {"of", "&", "de", "du", "la", "van", "von", "the", "for"}
 # A credit opening or closing a sentence: "(CNN)", "LONDON (AP) -"; "... crowd - CNN", "... | Reuters".
 _LEADING_CREDIT = re.compile(r"^\s*(?:[A-Z][A-Za-z ,.]*\s)?\((?:[A-Z][\w .&-]*)\)\s*[-—–]*\s*")
 _TRAILING_CREDIT = re.compile(r"\s[-–—|]\s*[A-Z][\w.&]*(?:\s[A-Z][\w.&]*){0,2}\s*$")
+# "Harvard-trained", "Texas-based", "Covid-related": a name made an adjective by a lower-case second part.
+_COMPOUND_ADJECTIVE = re.compile(r"-[a-z]+$")
 _AMOUNT = re.compile(
     r"(?:[$£€¥]\s?\d[\d,]*(?:\.\d+)?(?:\s?(?:million|billion|trillion|bn|m|k)\b)?"
     r"|\d[\d,]*(?:\.\d+)?\s?(?:%|percent\b|per cent\b)"
@@ -77,6 +80,20 @@ class Span:
     def key(self) -> str:
         """The span compared with others ("Ford Motor Co." and "ford motor co" are one)."""
         return " ".join(words(self.text))
+
+
+def span_key(text: str) -> str:
+    """A span compared with others: lower case, without "the" and possessives ("Moldova's" is Moldova)."""
+    return " ".join(w.removesuffix("'s") for w in words(text) if w != "the")
+
+
+def names_quoted(text: str, question: str, quotes: Collection[str], common: Collection[str] = ()) -> bool:
+    """Whether every name in `text` that the question does not give stands, word for word, in one of `quotes`:
+    a draft that builds "the National Park of Mariposa Grove" from a quote's "Mariposa Grove" and "national
+    park" gives a name no article gives, though every word of it is quoted."""
+    quoted = [f" {span_key(quote)} " for quote in quotes]
+    return all(any(f" {span_key(span.text)} " in quote for quote in quoted)
+               for span in answer_spans(NAME, text, question, common))
 
 
 def asked_clause(question: str) -> str:
@@ -151,6 +168,10 @@ def answer_spans(atype: str, sentence: str, question: str, common: Collection[st
     asked = {stem(w) for w in words(question)}
     asked_terms = set(canonical_terms(question))  # "US" is the question's "U.S.", "United States" too
     asked_numbers = {m.value for m in numbers(question)} | {float(d) for d in re.findall(r"\d+(?:\.\d+)?", question)}
+    phrase = asked_phrase(question)[0]  # "Which US National Park": what the answer is, not who the question names
+    tokens = [m.group(0) for m in re.finditer(r"[\w'’.&-]+", question.replace(phrase, " ") if phrase else question)]
+    asked_pairs = {(fold(a).lower().removesuffix("'s"), fold(b).lower().removesuffix("'s"))
+                   for a, b in itertools.pairwise(tokens) if a[:1].isupper() and b[:1].isupper()}
     new = []
     for span in found:
         own = [w for w in words(span.text) if w not in STOPWORDS]
@@ -161,10 +182,20 @@ def answer_spans(atype: str, sentence: str, question: str, common: Collection[st
                 continue
         elif own and (all(stem(w) in asked for w in own) or _given_as(span.text, asked_terms)):
             continue
+        if atype == NAME and _titled(own, asked_pairs):
+            continue
         if atype == NAME and {stem(w) for w in own} <= CALENDAR_WORDS:
             continue
         new.append(span)
     return new
+
+
+def _titled(own: list[str], asked_pairs: set[tuple[str, str]]) -> bool:
+    """Whether a name ends in two capitalised words the question writes together: the question's own person under a
+    title or a longer form ("Judge Ketanji Brown Jackson" for a question about Justice Ketanji Brown Jackson). A
+    name's head stands last, so a shared start ("Los Angeles Clippers" for the Los Angeles Lakers) is another."""
+    last = [w.removesuffix("'s") for w in own[-2:]]
+    return len(own) > 2 and tuple(last) in asked_pairs
 
 
 def _given_as(span: str, asked_terms: set[str]) -> bool:
@@ -197,7 +228,8 @@ def _names(sentence: str, common: Collection[str]) -> list[Span]:
         if sentence[previous_end:start].strip():
             close()  # a comma, dash or bracket ends a name: "the Department of State, Ned Price"
         previous_end = end
-        if _CAPITALISED.fullmatch(token) and not _sentence_opener(sentence, start, token, common):
+        if (_CAPITALISED.fullmatch(token) and not _sentence_opener(sentence, start, token, common)
+                and not _COMPOUND_ADJECTIVE.search(token)):
             run.append((start, end, token))
             if token.endswith((".", ",")) and not re.fullmatch(r"(?:[A-Z]\.)+|[A-Z][a-z]{1,3}\.", token):
                 close()
@@ -221,9 +253,12 @@ def _sentence_opener(sentence: str, start: int, token: str, common: Collection[s
 
 
 def _amounts(sentence: str) -> list[Span]:
+    """The numbers of a sentence with their units, not the years, nor the days of a date ("July 12, 2022" is
+    no amount of 12)."""
+    dates = [(m.start(), m.end()) for m in DATE.finditer(sentence)]
     spans = [Span(m.group(0), m.start(), m.end()) for m in _AMOUNT.finditer(sentence)
-             if not _YEAR.fullmatch(m.group(0).strip())]
-    covered = [(s.start, s.end) for s in spans]
+             if not _YEAR.fullmatch(m.group(0).strip()) and not any(a <= m.start() < b for a, b in dates)]
+    covered = [(s.start, s.end) for s in spans] + dates
     for m in numbers(sentence):  # numbers in words: "seven", "twenty-one"
         if not any(a <= m.start < b for a, b in covered):
             spans.append(Span(m.text, m.start, m.end))

@@ -49,6 +49,7 @@ from assistant.errors import UserError
 from assistant.limits import MAX_QUESTION_CHARS
 from assistant.resources import load_prompt
 from assistant.runtime import Loading, VectorCache, chat_messages, translate_llm_error
+from assistant.text import words
 
 if TYPE_CHECKING:
     from assistant.corpus import IngestReport
@@ -214,6 +215,8 @@ class Engine:
         checked = verify_sentences(draft, sources, pool, self.similarity, q.text)
         kept: list[CheckedSentence] = []
         for sentence in checked:
+            if any(" ".join(words(k.text)) == " ".join(words(sentence.text)) for k in kept):
+                continue  # the model said it twice
             sentence.evidence = [e for e in sentence.evidence if fits(q, e)]  # not the 2018 final for the 2019 one
             if sentence.supported and not answers_question(q, sentence, weight, common, self.similarity):
                 continue  # true per the sources, but not about what was asked

@@ -9,7 +9,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from assistant.answer.candidates import answer_spans, answer_type, asked_phrase
+from assistant.answer.candidates import answer_spans, answer_type, asked_phrase, names_quoted
 from assistant.answer.constraints import Constraint, misses, question_constraints
 from assistant.answer.evidence import CheckedSentence, Evidence
 from assistant.answer.lexicon import (
@@ -158,6 +158,8 @@ def answers_question(q: Question, sentence: CheckedSentence, weight: Callable[[s
     if not new_terms and not number_values(sentence.text) - number_values(q.text):
         return False
     quotes = " ".join(e.text_in_context for e in sentence.evidence)
+    if not names_quoted(sentence.text, q.text, [e.text_in_context for e in sentence.evidence], common):
+        return False  # a name put together from quoted words, or taken from nowhere
     if q.atype:
         quoted = f" {' '.join(words(' '.join(e.text for e in sentence.evidence)))} "
         if not any(f" {span.key} " in quoted for span in answer_spans(q.atype, sentence.text, q.text, common)):

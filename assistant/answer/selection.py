@@ -36,6 +36,7 @@ from assistant.answer.candidates import (
     answer_spans,
     asked_clause,
     asked_noun,
+    span_key,
 )
 from assistant.answer.evidence import Evidence
 from assistant.answer.gazetteer import KIND_OF_NOUN, is_kind
@@ -126,14 +127,6 @@ def alignment(text: str, span: Span, slot: Slot, weight: Callable[[str], float],
             {**before, **after}, {})
         found += weight(term) * max(own.get(term, 0.0), OTHER_SIDE * other.get(term, 0.0))
     return found / total
-
-
-def span_key(text: str) -> str:
-    """A span compared with others: lower case, without "the" and a final possessive ("Moldova's" is Moldova)."""
-    parts = [w for w in words(text) if w != "the"]
-    if parts:
-        parts[-1] = parts[-1].removesuffix("'s")
-    return " ".join(parts)
 
 
 @dataclass

@@ -13,6 +13,7 @@ from assistant.answer.candidates import (
     answer_type,
     asked_clause,
     lower_case_words,
+    names_quoted,
 )
 from assistant.answer.constraints import misses, question_constraints
 from assistant.answer.question import analyse_question
@@ -107,3 +108,35 @@ def test_abbreviations_commas_and_other_spellings_of_the_question() -> None:
     # The comma ends a name; "United States Department of Transport" is the question's "U.S. Transport Department".
     assert [s.text for s in answer_spans(NAME, sentence, question)] == ["Lena Ortiz"]
     assert [s.text for s in answer_spans(NAME, "The US Transport Department criticised it.", question)] == []
+
+
+def test_the_day_of_a_date_is_no_amount() -> None:
+    """"How long will the probe operate?" is not answered by the 12 of "July 12"."""
+    sentence = "The probe will send its first images on July 12, 2022, and can operate for 10 years."
+    assert [s.text for s in answer_spans(NUMBER, sentence, "How long will the probe operate?")] == ["10"]
+    sentence = "The ferry sank on 14 June with 30 people on board."
+    assert [s.text for s in answer_spans(NUMBER, sentence, "How many people were on board?")] == ["30"]
+
+
+def test_the_questions_own_person_under_a_title_is_no_answer() -> None:
+    question = "Justice Mara Quell Denton joined the court this week. Whose seat is she filling?"
+    sentence = "Judge Mara Quell Denton, a Vell-trained lawyer, takes the seat of Omar Feld."
+    # "Judge Mara Quell Denton" is the question's justice; "Vell-trained" an adjective, not a name.
+    assert [s.text for s in answer_spans(NAME, sentence, question)] == ["Omar Feld"]
+    # A name's head stands last: another club of the same city is another name.
+    spans = answer_spans(NAME, "The Port Arlen Rovers beat them.", "Which team beat the Port Arlen Comets?")
+    assert [s.text for s in spans] == ["Port Arlen Rovers"]
+    # The words of the asked phrase describe the answer: "Yarrow National Park" is the park asked for.
+    spans = answer_spans(NAME, "Floods closed Yarrow National Park.", "Which national park did floods close?")
+    assert [s.text for s in spans] == ["Yarrow National Park"]
+    assert [s.text for s in answer_spans(NAME, "Jean-Luc Brandt met Coca-Cola.", "Who met?")] == [
+        "Jean-Luc Brandt", "Coca-Cola"]
+
+
+def test_a_name_must_be_quoted_word_for_word() -> None:
+    """Issue 22's class 2: a draft that builds a name out of quoted words gives a name no article gives."""
+    quote = "The Ridge Fire burned from Tallis National Park, threatening Corran Grove."
+    question = "What national park does the Ridge Fire threaten?"
+    assert not names_quoted("The National Park of Corran Grove is threatened by the Ridge Fire.", question, [quote])
+    assert names_quoted("Corran Grove is threatened by the Ridge Fire.", question, [quote])
+    assert names_quoted("The fire threatens the Tallis National Park's grove.", question, [quote])

@@ -177,3 +177,22 @@ def test_a_sentence_that_names_none_of_the_questions_names_does_not_answer(seede
     here = "Which virus was detected in sewage samples in Tempe?"
     answer = articles.engine(seeded_session.embed_model, "The articles do not say.").ask(here, lenient=False)
     assert not answer.abstained and "COVID-19" in answer.answer
+
+
+_FIRE = {
+    "fire.txt": ("Ridge Fire grows", "The Ridge Fire burned from Tallis National Park into the Orne Forest, "
+                 "threatening Corran Grove, home to hundreds of giant sequoias. Crews held the line on Friday."),
+}
+
+
+@pytest.mark.slow
+def test_a_name_built_from_quoted_words_is_dropped_and_a_repeated_sentence_kept_once(seeded_session) -> None:  # type: ignore[no-untyped-def]
+    articles = ArticlesRetriever(_FIRE)
+    question = "Which forest did the Ridge Fire burn into?"
+    made_up = "The National Park of Corran Grove is threatened by the Ridge Fire [1]."
+    answer = articles.engine(seeded_session.embed_model, made_up).ask(question, lenient=False)
+    assert "National Park of Corran Grove" not in answer.answer
+    said = "The Ridge Fire burned from Tallis National Park into the Orne Forest [1]"
+    answer = articles.engine(seeded_session.embed_model, f"{said}\n{said}.").ask(question, lenient=False)
+    assert not answer.abstained and len(answer.sentences) == 1 and "Orne Forest" in answer.answer
+    assert all(articles.verbatim(c) for c in answer.citations)
