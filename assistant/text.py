@@ -226,6 +226,8 @@ def numbers(text: str) -> list[NumberMention]:
             continue  # clock times, dates written 8/7, URL pieces
         if _MONTH_BEFORE.search(text, 0, match.start()):
             continue  # "August 7" is a date
+        if raw.lower() == "one" and text[: match.start()].lower().endswith("no "):
+            continue  # "no one" is nobody
         if raw[0].isdigit():
             try:
                 value = float(raw.replace(",", ""))

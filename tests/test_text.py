@@ -45,6 +45,8 @@ def test_numbers_as_words_and_digits() -> None:
     assert number_values("seven of 7 guards") == {7.0}
     assert number_values("twenty-one people and 1,200 troops") == {21.0, 1200.0}
     assert [m.text for m in numbers("on August 7 in 2021 at 8:45")] == []
+    assert number_values("No one matched all six numbers; one ticket won.") == {6.0, 1.0}  # "no one" is nobody
+    assert [m.text for m in numbers("no one came")] == []
 
 
 def test_fractions_in_words_are_shares_not_counts() -> None:

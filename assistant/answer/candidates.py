@@ -25,10 +25,10 @@ YEAR = "year"
 
 # The wh-phrase of the asked clause: the last sentence of the question, from its first wh-word.
 _WH = re.compile(r"\b(?:who|whom|whose|which|what|when|where|why|how)\b", re.IGNORECASE)
+_MEASURE_NOUN = r"(?:percentage|percent|share|proportion|number|amount|sum|price|cost|age|score|magnitude)"
 _NUMBER_PHRASE = re.compile(
     r"^(?:how (?:many|much|long|old|high|far|big|large|tall|fast|often|deep|heavy)\b"
-    r"|(?:what|which) (?:(?:is|was|are|were) the )?"
-    r"(?:percentage|percent|share|proportion|number|amount|sum|price|age|score|magnitude)\b)"
+    rf"|(?:what|which) (?:(?:is|was|are|were) the )?{_MEASURE_NOUN}\b)"
 )
 _YEAR_PHRASE = re.compile(r"^(?:in |by |since )?(?:what|which) year\b")
 _DATE_PHRASE = re.compile(r"^(?:when\b|(?:in |on |by )?(?:what|which) (?:year|day|date|month|decade|century)\b)")
@@ -40,6 +40,8 @@ _NAME_PHRASE = re.compile(r"^(?:who|whom|whose|where|which|what (?:is|was) the n
 # word before the colon says what fills it: a naming verb takes a name, "since" a year.
 _GAP_NAME = re.compile(r"\b(?:titled|called|named|dubbed)\s*:$")
 _GAP_YEAR = re.compile(r"\bsince\s*:$")
+# A gap whose sentence speaks of a measure ("the top prize amount ballooned to:", "the cost ... will be:"): a number.
+_GAP_NUMBER = re.compile(rf"\b{_MEASURE_NOUN}\b[^:]*:$")
 
 _CAPITALISED = re.compile(r"[A-Z][\w'’.&-]*|[0-9]+[A-Za-z]+")  # "Ford", "U.S.", "McDonald's", "76ers"
 # Words inside a name ("Bank of England", "Bed Bath & Beyond"); not "and", which joins two names.
@@ -55,6 +57,7 @@ _AMOUNT = re.compile(
     r"|\b\d[\d,]*(?:\.\d+)?(?:\s(?:million|billion|trillion|thousand|hundred)\b)?)"
 )
 _YEAR = re.compile(r"\b(?:1[89]\d\d|20\d\d)s?\b")
+_CUT = re.compile(r"\s*(?:\.\.|…)")  # a span that runs into an ellipsis was cut off there
 
 
 # Verbs that end the wh-phrase without the "-ed" of a regular past ("Which team won ...?"): English
@@ -147,6 +150,8 @@ def answer_type(question: str, kind: str) -> str:
         return NAME
     if _GAP_YEAR.search(clause):
         return YEAR
+    if _GAP_NUMBER.search(clause):
+        return NUMBER
     return ""
 
 
@@ -186,6 +191,8 @@ def answer_spans(atype: str, sentence: str, question: str, common: Collection[st
             continue
         if atype == NAME and {stem(w) for w in own} <= CALENDAR_WORDS:
             continue
+        if _CUT.match(sentence, span.end):
+            continue  # "..., sending Nick..": a teaser cut off in the middle of the name
         new.append(span)
     return new
 

@@ -79,6 +79,10 @@ def question_slot(question: str, atype: str = "") -> Slot:
     is the object ("it debuted in [X]"): the words after the wh-phrase come before the answer, as they do
     for a date."""
     clause = asked_clause(question)
+    if question.rstrip().endswith(":"):  # a gap to fill: "the top prize ballooned to:" is "... ballooned to [X]"
+        lead = question[: len(question.rstrip()) - len(clause)]
+        return Slot(before=frozenset(canonical_terms(clause)), after=frozenset(),
+                    either=frozenset(canonical_terms(lead)))
     earlier = question[: len(question.rstrip()) - len(clause)] if question.rstrip().endswith(clause) else ""
     sentence_start = max(earlier.rfind(". "), earlier.rfind("? "), earlier.rfind("! ")) + 1
     lead, context = earlier[sentence_start:], earlier[:sentence_start]

@@ -38,7 +38,9 @@ def test_the_asked_clause_decides_the_type() -> None:
     assert _type("The singer's new single is titled:") == NAME
     assert _type("A new variant has arrived. What is it called?") == NAME
     assert _type("The rate rise was the highest since:") == YEAR
-    assert _type("The bank's chief said the cost of the rebuild will be:") == ""
+    assert _type("The bank's chief said the rebuild will be:") == ""
+    assert _type("The bank's chief said the cost of the rebuild will be:") == NUMBER  # the gap is a measure
+    assert _type("After no one won, the jackpot amount rose to:") == NUMBER
     assert _type("What was the magnitude of the quake?") == NUMBER  # the copula before the measure noun
     assert answer_type("Who led the march?", "person") == NAME
 
@@ -140,3 +142,12 @@ def test_a_name_must_be_quoted_word_for_word() -> None:
     assert not names_quoted("The National Park of Corran Grove is threatened by the Ridge Fire.", question, [quote])
     assert names_quoted("Corran Grove is threatened by the Ridge Fire.", question, [quote])
     assert names_quoted("The fire threatens the Tallis National Park's grove.", question, [quote])
+
+
+def test_a_span_cut_off_by_an_ellipsis_is_no_answer() -> None:
+    """A teaser cut in the middle of a name ("..., sending Nick..") does not give the name."""
+    question = "Corva withdrew from the open, paving the way for whom to reach the final?"
+    assert answer_spans(NAME, "Corva withdraws from the open with injury, sending Lenn..", question) == []
+    assert [s.text for s in answer_spans(NAME, "Corva withdraws, sending Lenn Ardo to the final.", question)] == [
+        "Lenn Ardo"]
+    assert answer_spans(NUMBER, "The toll rose to 12…", "How many died?") == []

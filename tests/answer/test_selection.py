@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answer.candidates import NAME, WHEN, answer_spans, asked_noun, asked_phrase
+from assistant.answer.candidates import NAME, NUMBER, WHEN, answer_spans, asked_noun, asked_phrase
 from assistant.answer.evidence import Evidence
 from assistant.answer.gazetteer import is_kind
 from assistant.answer.question import analyse_question
@@ -119,6 +119,8 @@ def test_the_answer_stands_where_the_question_puts_its_slot() -> None:
     assert dated.before == {"reopen"} and {"delmar", "bridg"} <= dated.either
     obj = question_slot("Which town did the storm hit first?", NAME)
     assert "storm" in obj.before and not obj.after  # "the storm hit [X]"
+    gap = question_slot("After no one won on Friday, the jackpot amount rose to:", NUMBER)
+    assert {"jackpot", "rose"} <= gap.before and not gap.after  # "... the jackpot rose to [X]"
     text = "Velto announced a deal to buy Dorn Motors, months after Kessel Group walked away from a deal."
     spans = {s.text: s for s in answer_spans(NAME, text, "Which carmaker announced a deal to buy Dorn Motors?")}
     velto = alignment(text, spans["Velto"], subject, lambda term: 1.0)
