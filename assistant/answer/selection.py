@@ -12,8 +12,10 @@ it gathers:
   A possessive ("Kadhimi's guards") counts at `KIND_MISMATCH` unless the question asks "whose";
 - whether it is what the question asks for: "Which national park ...?" wants a park, so a span that holds
   the noun, that the retrieved text puts next to it ("the Ivy League school Dartmouth"), or that ISO 3166 knows
-  as a country or state (`gazetteer`). A span not shown to be of the asked kind keeps `KIND_MISMATCH` of its
-  score. A number must be of the asked unit (a percentage, a sum of money, a count of the counted thing):
+  as a country or state (`gazetteer`); for "where", a place: after "in", "at", "on" ..., a country or state,
+  or a name the retrieved text writes after "in" or "at", else it is no candidate. A span not shown to be of
+  the asked kind keeps `KIND_MISMATCH` of its score. A number must be of the asked unit (a percentage, a sum
+  of money, a count of the counted thing):
   "How many embassies ...?" is not answered by "seven guards";
 - how many articles give it.
 
@@ -55,7 +57,7 @@ OTHER_SIDE = 0.5  # a question word on the unexpected side of the span counts ha
 _AUXILIARY = frozenset("did does do was were is are has have had will would can could should may might".split())  # noqa: SIM905
 _SUBJECT = re.compile(r"^(?:it|he|she|they|we|you|i|this|that|these|those|the|a|an|his|her|its|their|[A-Z0-9])")
 _WH_WORD = re.compile(r"\b(?:who|whom|whose|which|what|when|where|how)\b", re.IGNORECASE)
-_LOCATIVE = frozenset({"in", "at", "near", "outside", "from", "to", "into", "across"})
+_LOCATIVE = frozenset({"in", "at", "on", "near", "outside", "from", "to", "into", "across"})
 _PERCENT_ASKED = re.compile(r"\b(?:percent|percentage|per cent|share|proportion)\b")
 _MONEY_ASKED = re.compile(r"\bhow much\b.*\b(?:cost|costs|money|price|prices|pay|paid|spend|spent|worth|raise|raised"
                           r"|fund|funds|budget|salary|fine|fee|sell|sold|buy|bought)\b|[$£€¥]")
@@ -171,6 +173,7 @@ def rank_candidates(q: Question, sentences: Sequence[tuple[Evidence, float]], te
     noun = asked_noun(q.text)
     slot = question_slot(q.text, q.atype)
     whose = asked_clause(q.text).lower().startswith("whose")
+    where = asked_clause(q.text).lower().startswith("where") and not noun
     tokenised = [words(t) for t in dict.fromkeys(texts)]
     occurrences: dict[str, list[Occurrence]] = {}
     kind_ok: dict[str, bool] = {}
@@ -186,6 +189,8 @@ def rank_candidates(q: Question, sentences: Sequence[tuple[Evidence, float]], te
                 kind_ok[key] = _of_asked_kind(q, noun, span, evidence.text, key, tokenised)
             if q.atype == NUMBER and not _of_asked_unit(q, span, evidence.text):
                 continue  # seven guards do not count embassies; 58 voters are no percentage
+            if where and not _of_asked_kind(q, noun, span, evidence.text, key, tokenised):
+                continue  # "Where did they meet?" is not answered by a name this sentence does not place
             aligned = alignment(evidence.text, span, slot, weight)
             score = relevance * (0.4 + 0.6 * aligned) * (1.0 if kind_ok[key] else KIND_MISMATCH)
             if not whose and span.text.endswith(("'s", "’s")):
@@ -243,7 +248,8 @@ def _of_asked_kind(q: Question, noun: str, span: Span, sentence: str, key: str, 
         if not asked_clause(q.text).lower().startswith("where"):
             return True  # "who": a person or an organisation; the text cannot tell which
         before = words(sentence[: span.start])[-1:]
-        return bool(before and before[0] in _LOCATIVE) or any(is_kind(k, span.text) for k in ("country", "state"))
+        return (bool(before and before[0] in _LOCATIVE) or any(is_kind(k, span.text) for k in ("country", "state"))
+                or _placed(key.split(), texts))
     if _head(span.text) == noun:
         return True
     kind = KIND_OF_NOUN.get(noun)
@@ -276,6 +282,13 @@ def _next_to(noun: str, key: list[str], texts: Sequence[list[str]]) -> bool:
                     or (after[:1] and after[0] in ("a", "an", "the") and noun in after[1:])):
                 return True
     return False
+
+
+def _placed(key: list[str], texts: Sequence[list[str]]) -> bool:
+    """Whether some text writes the name as a place: "in Baghdad", "at Camp David"."""
+    n = len(key)
+    return any(tokens[i - 1] in ("in", "at") and [t.removesuffix("'s") for t in tokens[i : i + n]] == key
+               for tokens in texts for i in range(1, len(tokens) - n + 1))
 
 
 def _of_asked_unit(q: Question, span: Span, sentence: str) -> bool:

@@ -79,6 +79,20 @@ def test_countries_and_states_come_from_iso_3166() -> None:
     assert ranked[0].key == "ghana"
 
 
+def test_where_asks_for_a_place() -> None:
+    """A name the sentence does not place ("in ...", "on ...", a country or state) does not say where."""
+    question = "Where did Mira Dalt and Oren Fisk first meet?"
+    ranked = _ranked(question, [("Mira Dalt gets a ring from Oren Fisk: See their timeline", "a1", 0.8),
+                                ("Mira Dalt and Oren Fisk first met at Caldwell Studios in 2002.", "a2", 0.6),
+                                ("Mira Dalt thanked Oren Fisk on Instagram.", "a3", 0.5)])
+    assert [c.text for c in ranked] == ["Caldwell Studios", "Instagram"]
+    assert _ranked(question, [("Mira Dalt gets a ring from Oren Fisk: See their timeline", "a1", 0.8)]) == []
+    # A name the retrieved text writes elsewhere after "in" or "at" is a place.
+    ranked = _ranked("Where was Mira Dalt when the storm hit?", [("Velm: Mira Dalt was at home when the storm hit.",
+                                                                  "a1", 0.8)], extra=["Crews worked in Velm."])
+    assert [c.text for c in ranked] == ["Velm"]
+
+
 def test_a_number_of_the_asked_unit() -> None:
     ranked = _ranked("What percentage of voters backed the plan?", [
         ("Among the 45 districts polled, 58% of voters backed the plan.", "a1", 0.8),
