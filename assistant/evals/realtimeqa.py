@@ -27,7 +27,7 @@ from typing import Any
 from assistant.errors import UserError
 from assistant.evals.realtimeqa_data import NewsArticle, QuizQuestion, Source, WeekData, read_week
 
-FORMAT = 1  # bump when the files written change, so that cached weeks are written again
+FORMAT = 2  # bump when the files written change, so that cached weeks are written again
 # The samples' seeds. Each week draws from its own generator, Random(f"{seed}:{week}"): adding a week to a run
 # does not change another week's sample.
 UNANSWERABLE_SEED = 2101
@@ -91,8 +91,8 @@ def select(data: WeekData, unanswerable_seed: int = UNANSWERABLE_SEED,
            conflict_seed: int = CONFLICT_SEED) -> Selection:
     """Answerable: the right choice's text is in one of the week's articles. Unanswerable: a seeded quarter of all
     questions, asked without the articles returned for them or stating their right choice. Conflict: a seeded
-    quarter of the answerable ones that have an article stating the answer and not another choice (preferring the
-    articles returned for the question); they are not asked as answerable."""
+    quarter of the answerable ones that have an article returned for them stating the answer and not another
+    choice; they are not asked as answerable."""
     stating: dict[str, list[str]] = {}
     for q in data.questions:
         answer = answer_text(q.right_choice)
@@ -118,10 +118,12 @@ def select(data: WeekData, unanswerable_seed: int = UNANSWERABLE_SEED,
 
 def _counterfactual_options(q: QuizQuestion, stating: list[str], articles: dict[str, NewsArticle]
                             ) -> dict[str, list[str]]:
-    """Per article stating the answer (those returned for the question, if any do), the other choices it does not
-    state: each would make a copy that says only the other value."""
+    """Per article returned for the question that states the answer, the other choices it does not state: each
+    would make a copy that says only the other value. Not other articles of the week: there the answer's words
+    are often a coincidence (a 2018 report on interest rates says "nine years"), and a copy saying "eight
+    years" would be no report of the event asked about."""
     answer = answer_text(q.right_choice)
-    own = [u for u in stating if u in q.urls] or stating
+    own = [u for u in stating if u in q.urls]
     others = [answer_text(c) for i, c in enumerate(q.choices) if i != q.right]
     others = [c for c in dict.fromkeys(others) if c and c.casefold() != answer.casefold()]
     options: dict[str, list[str]] = {}

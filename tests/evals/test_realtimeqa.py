@@ -185,3 +185,20 @@ def test_clear_errors(tmp_path: Path) -> None:
     (broken / f"{WEEK}_qa.jsonl").write_text('{"question_id": "x", \n', encoding="utf-8")
     with pytest.raises(UserError, match=rf"{WEEK}_qa.jsonl:1: not valid JSON"):
         read_week(Source(tmp_path / "clone"), WEEK)
+
+
+def test_a_conflict_copies_only_an_article_returned_for_the_question() -> None:
+    """An article of the week that was not returned for the question may hold the answer's words by chance ("nine
+    years" in a report on interest rates); a copy saying "eight years" would be no report of the event asked."""
+    from assistant.evals.realtimeqa import _counterfactual_options
+    from assistant.evals.realtimeqa_data import NewsArticle, QuizQuestion
+
+    returned = NewsArticle("https://n.example/band", "Band splits", "The band split after nine years.", "2022-06-15")
+    other = NewsArticle("https://n.example/rates", "Rates", "Rates stayed low for nine years.", "2018-03-21")
+    articles = {a.url: a for a in (returned, other)}
+    q = QuizQuestion("w_0", "After how many years did the band split?", ("Nine years", "Eight years"), 0,
+                     (returned.url,))
+    assert _counterfactual_options(q, [returned.url, other.url], articles) == {returned.url: ["Eight years"]}
+    elsewhere = QuizQuestion("w_1", "After how many years did the band split?", ("Nine years", "Eight years"), 0,
+                             ("https://n.example/unfetched",))
+    assert _counterfactual_options(elsewhere, [other.url], articles) == {}
