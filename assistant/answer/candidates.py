@@ -51,12 +51,15 @@ _LEADING_CREDIT = re.compile(r"^\s*(?:[A-Z][A-Za-z ,.]*\s)?\((?:[A-Z][\w .&-]*)\
 _TRAILING_CREDIT = re.compile(r"\s[-–—|]\s*[A-Z][\w.&]*(?:\s[A-Z][\w.&]*){0,2}\s*$")
 # "Harvard-trained", "Texas-based", "Covid-related": a name made an adjective by a lower-case second part.
 _COMPOUND_ADJECTIVE = re.compile(r"-[a-z]+$")
+_FIRST_PERSON = re.compile(r"I['’](?:m|ve|ll|d)")  # "I'm" is capitalised as "I" is
 _AMOUNT = re.compile(
     r"(?:[$£€¥]\s?\d[\d,]*(?:\.\d+)?(?:\s?(?:million|billion|trillion|bn|m|k)\b)?"
     r"|\d[\d,]*(?:\.\d+)?\s?(?:%|percent\b|per cent\b)"
     r"|\b\d[\d,]*(?:\.\d+)?(?:\s(?:million|billion|trillion|thousand|hundred)\b)?)"
 )
 _YEAR = re.compile(r"\b(?:1[89]\d\d|20\d\d)s?\b")
+_QUOTED = re.compile(r"[\"“]([A-Z0-9][^\"“”]{0,80}?)[\"”]")
+_TITLE_WORDS = 8
 _CUT = re.compile(r"\s*(?:\.\.|…)")  # a span that runs into an ellipsis was cut off there
 
 
@@ -162,7 +165,9 @@ def answer_spans(atype: str, sentence: str, question: str, common: Collection[st
     such as "Police" is a name only when the articles never write it in lower case).
     """
     if atype == NAME:
-        found = _names(sentence, common)
+        titles = _titles(sentence)
+        found = titles + [n for n in _names(sentence, common)
+                          if not any(t.start <= n.start and n.end <= t.end for t in titles)]
     elif atype == NUMBER:
         found = _amounts(sentence)
     elif atype in (WHEN, YEAR):
@@ -236,7 +241,7 @@ def _names(sentence: str, common: Collection[str]) -> list[Span]:
             close()  # a comma, dash or bracket ends a name: "the Department of State, Ned Price"
         previous_end = end
         if (_CAPITALISED.fullmatch(token) and not _sentence_opener(sentence, start, token, common)
-                and not _COMPOUND_ADJECTIVE.search(token)):
+                and not _COMPOUND_ADJECTIVE.search(token) and not _FIRST_PERSON.fullmatch(token)):
             run.append((start, end, token))
             if token.endswith((".", ",")) and not re.fullmatch(r"(?:[A-Z]\.)+|[A-Z][a-z]{1,3}\.", token):
                 close()
@@ -246,6 +251,19 @@ def _names(sentence: str, common: Collection[str]) -> list[Span]:
             close()
     close()
     return [s for s in spans if any(c.isupper() for c in s.text)]
+
+
+def _titles(sentence: str) -> list[Span]:
+    """Titles in quotation marks, as news style writes a song, show or book: "Break My Soul", "Leave it to
+    Beaver" (at most eight words, each longer than three letters capitalised); not quoted speech."""
+    spans = []
+    for match in _QUOTED.finditer(sentence):
+        inner = match.group(1).rstrip(",.!?")
+        tokens = inner.split()
+        if 0 < len(tokens) <= _TITLE_WORDS and all(t[:1].isupper() or len(t) <= 3 or not t[:1].isalpha()
+                                                   for t in tokens):
+            spans.append(Span(inner, match.start(1), match.start(1) + len(inner)))
+    return spans
 
 
 def _sentence_opener(sentence: str, start: int, token: str, common: Collection[str]) -> bool:

@@ -258,9 +258,11 @@ def _names(text: str, candidate: Candidate) -> bool:
 
 
 PARALLEL_OVERLAP = 0.7  # the share of the longer sentence's other terms that the two sentences share
+NEAR_COPY = 0.9  # ... for two copies of one report (a wire story and its update)
 
 
-def span_conflicts(question: Question, candidates: Sequence[Evidence], common: set[str]) -> list[ValueClaim]:
+def span_conflicts(question: Question, candidates: Sequence[Evidence], common: set[str],
+                   copies: Sequence[Evidence] = ()) -> list[ValueClaim]:
     """Articles that make the same statement with a different name, place, amount or date in it ("the final was
     played in Lorvik" / "... in Saltmere"): one claim per value, the most relevant sentence's value first.
 
@@ -268,14 +270,55 @@ def span_conflicts(question: Question, candidates: Sequence[Evidence], common: s
     in one span of the asked type, which stands after or before the same word in both ("played in Lorvik" /
     "played in Saltmere"). Two reports that phrase things differently are not compared: a missed disagreement leaves an
     answer with its citations, a false one puts a wrong value beside it.
+
+    `copies`: more relevant sentences, in which two articles' copies of one report (`NEAR_COPY` of their other
+    terms shared: a wire story and its update) that differ in one such span also disagree, though neither is the
+    most relevant report ("A 101-year-old former guard was sentenced" / "A 98-year-old former guard ...").
     """
     if not question.atype:
         return []
+    return _against_the_best(question, candidates, common) or _near_copies(question, copies, common)
+
+
+def _best_with_spans(question: Question, candidates: Sequence[Evidence], common: set[str],
+                     ) -> dict[str, tuple[Evidence, dict[str, str]]]:
+    """Each article's most relevant sentence with a span of the asked type, and its spans (key -> text)."""
     best: dict[str, tuple[Evidence, dict[str, str]]] = {}
-    for evidence in candidates:  # best first: each article's most relevant sentence with a span of the type
-        spans = {s.key: s.text for s in answer_spans(question.atype, evidence.text, question.text, common)}
-        if spans and evidence.article_id not in best:
-            best[evidence.article_id] = (evidence, spans)
+    for evidence in candidates:  # best first
+        if evidence.article_id not in best:
+            spans = {s.key: s.text for s in answer_spans(question.atype, evidence.text, question.text, common)}
+            if spans:
+                best[evidence.article_id] = (evidence, spans)
+    return best
+
+
+def _changed(first: Evidence, first_spans: dict[str, str], second: Evidence, second_spans: dict[str, str],
+             ) -> tuple[str, str] | None:
+    """The one span (keys) in which two parallel sentences differ, if they differ in exactly one at one place."""
+    only_ours = [k for k in first_spans if k not in second_spans]
+    only_theirs = [k for k in second_spans if k not in first_spans]
+    if len(only_ours) != 1 or len(only_theirs) != 1 or spelled_alike(only_ours[0], only_theirs[0]):
+        return None
+    if not _same_place(first.text, first_spans[only_ours[0]], second.text, second_spans[only_theirs[0]]):
+        return None
+    return only_ours[0], only_theirs[0]
+
+
+def _near_copies(question: Question, copies: Sequence[Evidence], common: set[str]) -> list[ValueClaim]:
+    best = list(_best_with_spans(question, copies, common).values())
+    for i, (first, first_spans) in enumerate(best):
+        for second, second_spans in best[i + 1 :]:
+            if not _parallel(first.text, set(first_spans), second.text, set(second_spans), NEAR_COPY):
+                continue
+            changed = _changed(first, first_spans, second, second_spans)
+            if changed:
+                return [ValueClaim(changed[0], first_spans[changed[0]], [first]),
+                        ValueClaim(changed[1], second_spans[changed[1]], [second])]
+    return []
+
+
+def _against_the_best(question: Question, candidates: Sequence[Evidence], common: set[str]) -> list[ValueClaim]:
+    best = _best_with_spans(question, candidates, common)
     if len(best) < 2:
         return []
     (reference, ref_spans), *others = best.values()
@@ -302,14 +345,15 @@ def span_conflicts(question: Question, candidates: Sequence[Evidence], common: s
     return sorted(claims.values(), key=lambda c: (-len(c.evidence), -max(e.relevance for e in c.evidence)))
 
 
-def _parallel(first: str, first_spans: set[str], second: str, second_spans: set[str]) -> bool:
+def _parallel(first: str, first_spans: set[str], second: str, second_spans: set[str],
+              overlap: float = PARALLEL_OVERLAP) -> bool:
     """Whether two sentences say the same thing apart from their spans."""
     span_words = {w for key in first_spans | second_spans for w in key.split()}
     a = {w for w in canonical_terms(first) if w not in span_words}
     b = {w for w in canonical_terms(second) if w not in span_words}
     if not a or not b:
         return False
-    return len(a & b) / max(len(a), len(b)) >= PARALLEL_OVERLAP
+    return len(a & b) / max(len(a), len(b)) >= overlap
 
 
 def _same_place(first: str, first_span: str, second: str, second_span: str) -> bool:

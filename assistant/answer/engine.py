@@ -228,7 +228,7 @@ class Engine:
         # date the attack).
         own = {e.key: lexical_relevance(q, e.text_with_referents, weight) for e in relevant}
         about = [e for e in relevant if own[e.key] >= CONFLICT_MIN_LEXICAL]
-        claims = find_conflicts(q, about) or span_conflicts(q, about, common)
+        claims = find_conflicts(q, about) or span_conflicts(q, about, common, copies=relevant)
         ranked: list[Candidate] = []
         if q.atype and not claims:
             scored = [(e, _relevance(lexical[e.key], cosine[e.key])) for e in relevant]
@@ -249,7 +249,10 @@ class Engine:
         elif not any(s.supported and has_answer_value(q.kind, s.text, q.terms) for s in kept):
             if q.kind in ("quantity", "date", "quote"):  # sentences without the asked value do not answer
                 kept = [s for s in kept if not s.supported]
-            direct = self._direct_answer(q, claims[0].evidence if claims else relevant, lexical, common)
+            # A side of a conflict between copies of one report is a relevant sentence that gives the value, however
+            # few of the question's terms it holds.
+            direct = self._direct_answer(q, claims[0].evidence if claims else relevant, lexical, common,
+                                         needed=0.0 if claims and q.atype else None)
             if direct is not None:
                 support = find_support(direct.text, relevant, self.similarity) or [direct]
                 # The quote stays verbatim in `citations`; the answer sentence loses any "[n]" the article had.
@@ -290,15 +293,16 @@ class Engine:
 
     @staticmethod
     def _direct_answer(q: Question, candidates: Sequence[Evidence], lexical: dict[Any, float],
-                       common: set[str]) -> Evidence | None:
+                       common: set[str], needed: float | None = None) -> Evidence | None:
         """The source sentence that best answers the question by itself, if one clearly does.
 
         It must hold a value of the asked kind (a span of the asked type the question does not give) and most
-        of the question's terms; with conflicting values, `candidates` are the sentences of the value most
-        articles give.
+        of the question's terms (`needed`, by default 60% for typed questions, 75% for others); with conflicting
+        values, `candidates` are the sentences of the value most articles give.
         """
         typed = q.atype or q.kind in ("quantity", "date", "person", "quote")
-        needed = DIRECT_MIN_LEXICAL if typed else DIRECT_MIN_LEXICAL_OTHER
+        if needed is None:
+            needed = DIRECT_MIN_LEXICAL if typed else DIRECT_MIN_LEXICAL_OTHER
         fitting = [e for e in candidates
                    if lexical.get(e.key, 0.0) >= needed and not e.text.rstrip().endswith("?")
                    and has_answer_value(q.kind, e.text, q.terms) and speaker_named(q, e.text_in_context)

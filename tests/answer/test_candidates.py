@@ -151,3 +151,13 @@ def test_a_span_cut_off_by_an_ellipsis_is_no_answer() -> None:
     assert [s.text for s in answer_spans(NAME, "Corva withdraws, sending Lenn Ardo to the final.", question)] == [
         "Lenn Ardo"]
     assert answer_spans(NUMBER, "The toll rose to 12…", "How many died?") == []
+
+
+def test_a_title_in_quotation_marks_is_one_name_and_quoted_speech_is_none() -> None:
+    sentence = 'The singer\'s latest single, "Hold My Lantern," dropped late Monday and calls listeners to "rest".'
+    assert [s.text for s in answer_spans(NAME, sentence, "The singer released a new song, titled:")] == [
+        "Hold My Lantern"]
+    assert [s.text for s in answer_spans(NAME, "He starred in “Home to Castor” for six years.", "Which show?")] == [
+        "Home to Castor"]
+    spoken = "“I’m so sorry, but my show is not ready,” Mira Dalt said on Friday."
+    assert [s.text for s in answer_spans(NAME, spoken, "Who postponed the show?")] == ["Mira Dalt"]

@@ -67,6 +67,23 @@ def test_names_and_places_conflict_when_the_statements_are_parallel() -> None:
     assert span_conflicts(question, [lorvik, lorvik_b], set()) == []
 
 
+def test_two_copies_of_a_report_that_differ_in_the_answer_conflict_though_neither_is_the_best_sentence() -> None:
+    """A wire story and its update ("A 101-year-old former guard ..." / "A 98-year-old former guard ..."),
+    beside a third report worded otherwise that the reference comparison alone would have set against them."""
+    question = analyse_question("A former guard was convicted of being an accessory to murder. How old is he?")
+    best = Evidence("a.txt", "A", "a", 0, 90, "A 101-year-old man believed to be a former guard was convicted "
+                                              "of being an accessory to murder.")
+    copy = "Berlin (WNS) A {}-year-old former camp guard has been sentenced to five years in prison by a court."
+    first = Evidence("b.txt", "B", "b", 0, 90, copy.format(101))
+    update = Evidence("c.txt", "C", "c", 0, 90, copy.format(98))
+    claims = span_conflicts(question, [best], set(), copies=[best, first, update])
+    assert [(c.display, [e.article_id for e in c.evidence]) for c in claims] == [("101", ["b"]), ("98", ["c"])]
+    # Copies that agree, or reports that only look alike, are no conflict.
+    assert span_conflicts(question, [best], set(), copies=[best, first, first]) == []
+    other = Evidence("d.txt", "D", "d", 0, 90, "A 98-year-old former camp guard died in prison, his lawyer said.")
+    assert span_conflicts(question, [best], set(), copies=[best, first, other]) == []
+
+
 def test_different_statements_with_different_names_are_no_conflict() -> None:
     question = analyse_question("In which city was the cup final played?")
     final = Evidence("a.txt", "A", "a", 0, 60, "The cup final was played in Lorvik on Saturday before a full house.")
