@@ -49,8 +49,9 @@ _CONNECTORS = {"of", "&", "de", "du", "la", "van", "von", "the", "for"}
 # A credit opening or closing a sentence: "(CNN)", "LONDON (AP) -"; "... crowd - CNN", "... | Reuters".
 _LEADING_CREDIT = re.compile(r"^\s*(?:[A-Z][A-Za-z ,.]*\s)?\((?:[A-Z][\w .&-]*)\)\s*[-—–]*\s*")
 _TRAILING_CREDIT = re.compile(r"\s[-–—|]\s*[A-Z][\w.&]*(?:\s[A-Z][\w.&]*){0,2}\s*$")
-# "Harvard-trained", "Texas-based", "Covid-related": a name made an adjective by a lower-case second part.
-_COMPOUND_ADJECTIVE = re.compile(r"-[a-z]+$")
+# "Harvard-trained", "Texas-based", "Covid-related", "Texas-born": a name made an adjective by a participle (not
+# "Miyako-jima", a name with a lower-case part).
+_COMPOUND_ADJECTIVE = re.compile(r"-[a-z]+(?:ed|ing)$|-(?:born|made|run|like|style|wide)$")
 _FIRST_PERSON = re.compile(r"I['’](?:m|ve|ll|d)")  # "I'm" is capitalised as "I" is
 _AMOUNT = re.compile(
     r"(?:[$£€¥]\s?\d[\d,]*(?:\.\d+)?(?:\s?(?:million|billion|trillion|bn|m|k)\b)?"

@@ -259,6 +259,8 @@ def _names(text: str, candidate: Candidate) -> bool:
 
 PARALLEL_OVERLAP = 0.7  # the share of the longer sentence's other terms that the two sentences share
 NEAR_COPY = 0.9  # ... for two copies of one report (a wire story and its update)
+MAX_REPLACED = 4  # words in which two copies may differ and still state one thing
+MIN_COPIED = 6  # ... and the words they must share
 
 
 def span_conflicts(question: Question, candidates: Sequence[Evidence], common: set[str],
@@ -308,13 +310,34 @@ def _near_copies(question: Question, copies: Sequence[Evidence], common: set[str
     best = list(_best_with_spans(question, copies, common).values())
     for i, (first, first_spans) in enumerate(best):
         for second, second_spans in best[i + 1 :]:
-            if not _parallel(first.text, set(first_spans), second.text, set(second_spans), NEAR_COPY):
-                continue
             changed = _changed(first, first_spans, second, second_spans)
-            if changed:
+            if changed and _parallel(first.text, set(first_spans), second.text, set(second_spans), NEAR_COPY):
                 return [ValueClaim(changed[0], first_spans[changed[0]], [first]),
                         ValueClaim(changed[1], second_spans[changed[1]], [second])]
+            replaced = _replaced(first.text, second.text, set(first_spans) | set(second_spans))
+            if replaced:
+                return [ValueClaim(span_key(replaced[0]), replaced[0], [first]),
+                        ValueClaim(span_key(replaced[1]), replaced[1], [second])]
     return []
+
+
+def _replaced(first: str, second: str, keys: set[str]) -> tuple[str, str] | None:
+    """The words two copies of a sentence differ in, when they differ in one place only and one side's words are
+    a span of the asked type (`keys`): "the monkeypox outbreak" / "the Covid-19 outbreak" (a disease in lower
+    case is no name, and yet the copies disagree on it)."""
+    one = [m.group(0) for m in re.finditer(r"[\w'’.-]+", first)]
+    two = [m.group(0) for m in re.finditer(r"[\w'’.-]+", second)]
+    ops = [op for op in SequenceMatcher(None, [w.lower() for w in one], [w.lower() for w in two],
+                                        autojunk=False).get_opcodes() if op[0] != "equal"]
+    if len(ops) != 1 or ops[0][0] != "replace":
+        return None
+    _, i1, i2, j1, j2 = ops[0]
+    if max(i2 - i1, j2 - j1) > MAX_REPLACED or len(one) - (i2 - i1) < MIN_COPIED:
+        return None
+    ours, theirs = " ".join(one[i1:i2]).rstrip(".,"), " ".join(two[j1:j2]).rstrip(".,")
+    if spelled_alike(span_key(ours), span_key(theirs)):
+        return None  # "Renaissance" / "Rennaisance": one name, misspelt
+    return (ours, theirs) if " ".join(words(ours)) in keys or " ".join(words(theirs)) in keys else None
 
 
 def _against_the_best(question: Question, candidates: Sequence[Evidence], common: set[str]) -> list[ValueClaim]:

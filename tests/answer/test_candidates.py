@@ -133,6 +133,9 @@ def test_the_questions_own_person_under_a_title_is_no_answer() -> None:
     assert [s.text for s in spans] == ["Yarrow National Park"]
     assert [s.text for s in answer_spans(NAME, "Jean-Luc Brandt met Coca-Cola.", "Who met?")] == [
         "Jean-Luc Brandt", "Coca-Cola"]
+    # A lower-case part is not always a participle: "Miyako-jima" is an island.
+    assert [s.text for s in answer_spans(NAME, "It erupted on Miyako-jima, a Texas-born guide said.", "Where?")] == [
+        "Miyako-jima"]
 
 
 def test_a_name_must_be_quoted_word_for_word() -> None:

@@ -84,6 +84,23 @@ def test_two_copies_of_a_report_that_differ_in_the_answer_conflict_though_neithe
     assert span_conflicts(question, [best], set(), copies=[best, first, other]) == []
 
 
+def test_copies_that_differ_in_a_word_that_is_no_name_still_conflict() -> None:
+    """A disease in lower case is no name span, yet the copies disagree on what the meeting is about."""
+    question = analyse_question("Which virus is making the health agency reconsider whether to declare an emergency?")
+    said = "(WNS) The Health Alliance will meet to assess whether the {} outbreak is a public health emergency."
+    first = Evidence("a.txt", "A", "a", 0, 90, said.format("marsh fever"))
+    second = Evidence("b.txt", "B", "b", 0, 90, said.format("Kell-19"))
+    claims = span_conflicts(question, [], set(), copies=[first, second])
+    assert [(c.display, [e.article_id for e in c.evidence]) for c in claims] == [("marsh fever", ["a"]),
+                                                                                ("Kell-19", ["b"])]
+    # Copies that differ only in a word of no asked type (the day) are no conflict.
+    monday = Evidence("c.txt", "C", "c", 0, 90, "The Health Alliance said on Monday that Kell-19 is an emergency.")
+    tuesday = Evidence("d.txt", "D", "d", 0, 90, monday.text.replace("Monday", "Tuesday"))
+    assert span_conflicts(question, [], set(), copies=[monday, tuesday]) == []
+    misspelt = Evidence("e.txt", "E", "e", 0, 90, said.format("Kel-19"))  # "Kell-19" misspelt is no other value
+    assert span_conflicts(question, [], set(), copies=[second, misspelt]) == []
+
+
 def test_different_statements_with_different_names_are_no_conflict() -> None:
     question = analyse_question("In which city was the cup final played?")
     final = Evidence("a.txt", "A", "a", 0, 60, "The cup final was played in Lorvik on Saturday before a full house.")
