@@ -37,9 +37,9 @@ class Features:
 
 
 # Fitted by `python bench/calibrate.py` on the weeks named in docs/confidence.md (logistic regression, L2, C=1).
-INTERCEPT = -1.458
-WEIGHTS = {"lexical": 1.144, "cosine": 0.605, "typed": -0.446, "articles": 0.314, "drafted": -0.136, "conflict": 1.311,
-           "spans": -0.734, "near": 0.869, "support": 1.032, "margin": 0.463, "kind": 0.549}
+INTERCEPT = -1.773
+WEIGHTS = {"lexical": 0.955, "cosine": 0.740, "typed": -0.316, "articles": 0.131, "drafted": 0.721, "conflict": 1.347,
+           "spans": -0.511, "near": 1.160, "support": 0.850, "margin": 0.555, "kind": 0.380}
 
 
 def confidence(features: Features) -> float:
