@@ -13,6 +13,7 @@ import itertools
 import re
 from collections.abc import Collection
 from dataclasses import dataclass
+from functools import lru_cache
 
 from assistant.answer.lexicon import CALENDAR_WORDS, DATE
 from assistant.answer.terms import canonical_terms
@@ -176,24 +177,18 @@ def answer_spans(atype: str, sentence: str, question: str, common: Collection[st
         found += [Span(m.group(0), m.start(), m.end()) for m in _YEAR.finditer(sentence)]
     else:
         return []
-    asked = {stem(w) for w in words(question)}
-    asked_terms = set(canonical_terms(question))  # "US" is the question's "U.S.", "United States" too
-    asked_numbers = {m.value for m in numbers(question)} | {float(d) for d in re.findall(r"\d+(?:\.\d+)?", question)}
-    phrase = asked_phrase(question)[0]  # "Which US National Park": what the answer is, not who the question names
-    tokens = [m.group(0) for m in re.finditer(r"[\w'’.&-]+", question.replace(phrase, " ") if phrase else question)]
-    asked_pairs = {(fold(a).lower().removesuffix("'s"), fold(b).lower().removesuffix("'s"))
-                   for a, b in itertools.pairwise(tokens) if a[:1].isupper() and b[:1].isupper()}
+    asked = _given(question)
     new = []
     for span in found:
         own = [w for w in words(span.text) if w not in STOPWORDS]
         if atype == NUMBER:
             values = {float(d.replace(",", "")) for d in re.findall(r"\d[\d,]*(?:\.\d+)?", span.text)}
             values |= {m.value for m in numbers(span.text)}
-            if values and values <= asked_numbers:
+            if values and values <= asked.numbers:
                 continue
-        elif own and (all(stem(w) in asked for w in own) or _given_as(span.text, asked_terms)):
+        elif own and (all(stem(w) in asked.stems for w in own) or _given_as(span.text, asked.terms)):
             continue
-        if atype == NAME and _titled(own, asked_pairs):
+        if atype == NAME and _titled(own, asked.pairs):
             continue
         if atype == NAME and {stem(w) for w in own} <= CALENDAR_WORDS:
             continue
@@ -203,7 +198,29 @@ def answer_spans(atype: str, sentence: str, question: str, common: Collection[st
     return new
 
 
-def _titled(own: list[str], asked_pairs: set[tuple[str, str]]) -> bool:
+@dataclass(frozen=True)
+class _Given:
+    """What a question already gives, as `answer_spans` compares spans with it."""
+
+    stems: frozenset[str]  # its words, stemmed
+    terms: frozenset[str]  # its terms ("US" is the question's "U.S.", "United States" too)
+    numbers: frozenset[float]
+    pairs: frozenset[tuple[str, str]]  # two capitalised words it writes together, outside its "which ..." phrase
+
+
+@lru_cache(maxsize=64)
+def _given(question: str) -> _Given:
+    """Computed once per question: `answer_spans` is called for every retrieved sentence, and more."""
+    numbers_ = {m.value for m in numbers(question)} | {float(d) for d in re.findall(r"\d+(?:\.\d+)?", question)}
+    phrase = asked_phrase(question)[0]  # "Which US National Park": what the answer is, not who the question names
+    tokens = [m.group(0) for m in re.finditer(r"[\w'’.&-]+", question.replace(phrase, " ") if phrase else question)]
+    pairs = {(fold(a).lower().removesuffix("'s"), fold(b).lower().removesuffix("'s"))
+             for a, b in itertools.pairwise(tokens) if a[:1].isupper() and b[:1].isupper()}
+    return _Given(frozenset(stem(w) for w in words(question)), frozenset(canonical_terms(question)),
+                  frozenset(numbers_), frozenset(pairs))
+
+
+def _titled(own: list[str], asked_pairs: frozenset[tuple[str, str]]) -> bool:
     """Whether a name ends in two capitalised words the question writes together: the question's own person under a
     title or a longer form ("Judge Ketanji Brown Jackson" for a question about Justice Ketanji Brown Jackson). A
     name's head stands last, so a shared start ("Los Angeles Clippers" for the Los Angeles Lakers) is another."""
@@ -211,7 +228,7 @@ def _titled(own: list[str], asked_pairs: set[tuple[str, str]]) -> bool:
     return len(own) > 2 and tuple(last) in asked_pairs
 
 
-def _given_as(span: str, asked_terms: set[str]) -> bool:
+def _given_as(span: str, asked_terms: frozenset[str]) -> bool:
     """Whether the question gives the span in other words ("US" for "U.S.", "United States" too)."""
     terms = set(canonical_terms(span))
     return bool(terms) and terms <= asked_terms

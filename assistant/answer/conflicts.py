@@ -294,24 +294,21 @@ def _best_with_spans(question: Question, candidates: Sequence[Evidence], common:
     return best
 
 
-def _changed(first: Evidence, first_spans: dict[str, str], second: Evidence, second_spans: dict[str, str],
-             ) -> tuple[str, str] | None:
-    """The one span (keys) in which two parallel sentences differ, if they differ in exactly one at one place."""
+def _one_change(first_spans: dict[str, str], second_spans: dict[str, str]) -> tuple[str, str] | None:
+    """The one span (keys) in which two sentences differ, if they differ in exactly one; more is another statement."""
     only_ours = [k for k in first_spans if k not in second_spans]
     only_theirs = [k for k in second_spans if k not in first_spans]
-    if len(only_ours) != 1 or len(only_theirs) != 1 or spelled_alike(only_ours[0], only_theirs[0]):
-        return None
-    if not _same_place(first.text, first_spans[only_ours[0]], second.text, second_spans[only_theirs[0]]):
-        return None
-    return only_ours[0], only_theirs[0]
+    return (only_ours[0], only_theirs[0]) if len(only_ours) == 1 and len(only_theirs) == 1 else None
 
 
 def _near_copies(question: Question, copies: Sequence[Evidence], common: set[str]) -> list[ValueClaim]:
     best = list(_best_with_spans(question, copies, common).values())
     for i, (first, first_spans) in enumerate(best):
         for second, second_spans in best[i + 1 :]:
-            changed = _changed(first, first_spans, second, second_spans)
-            if changed and _parallel(first.text, set(first_spans), second.text, set(second_spans), NEAR_COPY):
+            changed = _one_change(first_spans, second_spans)
+            if (changed and not spelled_alike(*changed)
+                    and _same_place(first.text, first_spans[changed[0]], second.text, second_spans[changed[1]])
+                    and _parallel(first.text, set(first_spans), second.text, set(second_spans), NEAR_COPY)):
                 return [ValueClaim(changed[0], first_spans[changed[0]], [first]),
                         ValueClaim(changed[1], second_spans[changed[1]], [second])]
             replaced = _replaced(first.text, second.text, set(first_spans) | set(second_spans))
@@ -349,13 +346,11 @@ def _against_the_best(question: Question, candidates: Sequence[Evidence], common
     for evidence, spans in others:
         if not _parallel(reference.text, set(ref_spans), evidence.text, set(spans)):
             continue
-        only_ours, only_theirs = [k for k in ref_spans if k not in spans], [k for k in spans if k not in ref_spans]
-        one_changed = len(only_ours) == 1 and len(only_theirs) == 1  # more is another statement
-        if (not only_ours and not only_theirs) or (one_changed and spelled_alike(only_ours[0], only_theirs[0])):
+        changed = _one_change(ref_spans, spans)
+        if set(ref_spans) == set(spans) or (changed and spelled_alike(*changed)):
             agree.append(evidence)
-        elif one_changed and _same_place(reference.text, ref_spans[only_ours[0]], evidence.text,
-                                         spans[only_theirs[0]]):
-            differ.append((only_ours[0], only_theirs[0], spans[only_theirs[0]], evidence))
+        elif changed and _same_place(reference.text, ref_spans[changed[0]], evidence.text, spans[changed[1]]):
+            differ.append((changed[0], changed[1], spans[changed[1]], evidence))
     if not differ:
         return []
     value = max({d[0] for d in differ}, key=lambda v: sum(d[0] == v for d in differ))

@@ -25,7 +25,7 @@ A name written shorter inside a longer one ("Yellowstone" in "Yellowstone Nation
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from assistant.answer.candidates import (
@@ -185,11 +185,12 @@ def rank_candidates(q: Question, sentences: Sequence[tuple[Evidence, float]], te
             key = span_key(span.text)
             if not key:
                 continue
-            if key not in kind_ok:
-                kind_ok[key] = _of_asked_kind(q, noun, span, evidence.text, key, tokenised)
+            if where or key not in kind_ok:  # a name's kind is its first occurrence's; "where" asks each one
+                shown = _of_asked_kind(q, noun, span, evidence.text, key, tokenised)
+                kind_ok.setdefault(key, shown)
             if q.atype == NUMBER and not _of_asked_unit(q, span, evidence.text):
                 continue  # seven guards do not count embassies; 58 voters are no percentage
-            if where and not _of_asked_kind(q, noun, span, evidence.text, key, tokenised):
+            if where and not shown:
                 continue  # "Where did they meet?" is not answered by a name this sentence does not place
             aligned = alignment(evidence.text, span, slot, weight)
             score = relevance * (0.4 + 0.6 * aligned) * (1.0 if kind_ok[key] else KIND_MISMATCH)
@@ -271,24 +272,27 @@ def _next_to(noun: str, key: list[str], texts: Sequence[list[str]]) -> bool:
     """Whether some text calls the span by the asked noun: "the school Harlow", "the city of Dallas", "Harlow,
     the oldest school" (an article and at most `NEXT_TO` words before the noun). Not "Japanese automaker":
     a name before the noun is more often its modifier than the thing itself."""
-    n = len(key)
-    for tokens in texts:
-        stems = [stem(t) for t in tokens]
-        for i in range(len(tokens) - n + 1):
-            if [t.removesuffix("'s") for t in tokens[i : i + n]] != key:
-                continue
-            before, after = stems[max(0, i - 2) : i], stems[i + n : i + n + NEXT_TO + 2]
-            if (before[-1:] == [noun] or before == [noun, "of"]
-                    or (after[:1] and after[0] in ("a", "an", "the") and noun in after[1:])):
-                return True
+    for tokens, i in _written(key, texts):
+        before = [stem(t) for t in tokens[max(0, i - 2) : i]]
+        after = [stem(t) for t in tokens[i + len(key) : i + len(key) + NEXT_TO + 2]]
+        if (before[-1:] == [noun] or before == [noun, "of"]
+                or (after[:1] and after[0] in ("a", "an", "the") and noun in after[1:])):
+            return True
     return False
 
 
 def _placed(key: list[str], texts: Sequence[list[str]]) -> bool:
     """Whether some text writes the name as a place: "in Baghdad", "at Camp David"."""
+    return any(i > 0 and tokens[i - 1] in ("in", "at") for tokens, i in _written(key, texts))
+
+
+def _written(key: list[str], texts: Sequence[list[str]]) -> Iterator[tuple[list[str], int]]:
+    """Each text (its words) and the index at which it writes the name `key` ("Harlow's" is Harlow)."""
     n = len(key)
-    return any(tokens[i - 1] in ("in", "at") and [t.removesuffix("'s") for t in tokens[i : i + n]] == key
-               for tokens in texts for i in range(1, len(tokens) - n + 1))
+    for tokens in texts:
+        for i in range(len(tokens) - n + 1):
+            if [t.removesuffix("'s") for t in tokens[i : i + n]] == key:
+                yield tokens, i
 
 
 def _of_asked_unit(q: Question, span: Span, sentence: str) -> bool:
