@@ -1,7 +1,6 @@
-"""The values an answer gives (a count, a date, a name, someone's words) and where articles disagree on them.
-
-`answer_values` finds the values of the asked kind in a sentence, `normalize_value` makes "7" and "seven"
-one value, and `find_conflicts` groups the articles by the value they give.
+"""Where articles disagree on the answer: different counts or dates (`find_conflicts`), different candidate
+answers of the asked type (`candidate_conflicts`), and parallel statements or copies of one report that differ
+in one span (`span_conflicts`).
 """
 
 from __future__ import annotations
@@ -13,81 +12,11 @@ from difflib import SequenceMatcher
 
 from assistant.answer.candidates import NAME, NUMBER, answer_spans
 from assistant.answer.evidence import Evidence
-from assistant.answer.lexicon import ATTRIBUTED, CALENDAR_WORDS, CANONICAL, DATE, QUOTATION, VAGUE
 from assistant.answer.question import Question
 from assistant.answer.selection import Candidate, Occurrence, inside, span_key
-from assistant.answer.terms import canonical_terms, name_terms
+from assistant.answer.terms import canonical_terms
+from assistant.answer.values import answer_values, normalize_value
 from assistant.text import number_values, numbers, stem, words
-
-_COUNT_GAP_WORDS = 4
-
-
-def answer_values(kind: str, text: str, focus: Sequence[str] = ()) -> list[str]:
-    """The values of the wanted kind in `text`: quantities ("seven", "several") or dates ("Sunday", "August 7").
-
-    With `focus` terms, a quantity counts only when one of them follows it closely ("seven of the
-    guards", not "two officials"), nearest first.
-    """
-    if kind == "quantity":
-        found = [(m.start, m.end, m.text.lower()) for m in numbers(text)]
-        found += [(m.start(), m.end(), m.group(0).lower()) for m in VAGUE.finditer(text)]
-        found.sort()
-        if not focus:
-            return [v for _, _, v in found]
-        positions = [m.start() for m in re.finditer(r"[A-Za-z0-9']+", text)
-                     if CANONICAL.get(stem(m.group(0)), stem(m.group(0))) in focus]
-        ranked = []
-        for _start, end, value in found:
-            # "seven of al-Kadhimi's security guards" counts guards; "three rockets landed near the embassy"
-            # does not count embassies: at most four words between the number and what it counts.
-            after = [p - end for p in positions if p >= end and len(words(text[end:p])) <= _COUNT_GAP_WORDS]
-            if after:
-                ranked.append((min(after), value))
-        return [v for _, v in sorted(ranked)]
-    if kind == "date":
-        return [m.group(0) for m in DATE.finditer(text)]
-    return []
-
-
-def value_near_terms(kind: str, text: str, terms: Sequence[str], within: int = 8) -> bool:
-    """Whether a value of the asked kind stands within `within` words of one of the question's terms
-    ("survived an attempt ... on Sunday" dates the attack; "In a tweet made on Sunday, ... the attack" less so)."""
-    if kind == "date":
-        spans = [(m.start(), m.end()) for m in DATE.finditer(text)]
-    elif kind == "quantity":
-        spans = [(m.start, m.end) for m in numbers(text)] + [(m.start(), m.end()) for m in VAGUE.finditer(text)]
-    else:
-        return False
-    places = [(m.start(), m.end()) for m in re.finditer(r"[A-Za-z0-9']+", text)
-              if CANONICAL.get(stem(m.group(0)), stem(m.group(0))) in terms]
-    for start, end in spans:
-        for place_start, place_end in places:
-            between = text[end:place_start] if place_start >= end else text[place_end:start]
-            if len(words(between)) <= within:
-                return True
-    return False
-
-
-def normalize_value(kind: str, value: str) -> str:
-    """"7" and "seven" are one value; "Aug. 7" and "August 7" too."""
-    if kind == "quantity":
-        vals = number_values(value)
-        if vals:
-            number = next(iter(vals))
-            return str(int(number)) if number == int(number) else str(number)
-        return value.lower()
-    return re.sub(r"\s+", " ", value.replace(".", "")).strip().lower()
-
-
-def has_answer_value(kind: str, text: str, focus: Sequence[str] = ()) -> bool:
-    """Whether `text` holds a value of the kind the question wants (a count of the focus terms, a date, a name)."""
-    if kind in ("quantity", "date"):
-        return bool(answer_values(kind, text, focus))
-    if kind == "person":  # a name the question did not already give
-        return bool(name_terms(text) - set(focus) - CALENDAR_WORDS)
-    if kind == "quote":  # someone's words: quoted, or reported ("the government said the drones ...")
-        return bool(QUOTATION.search(text) or ATTRIBUTED.search(text))
-    return True
 
 
 @dataclass
@@ -127,7 +56,8 @@ def find_conflicts(question: Question, candidates: Sequence[Evidence]) -> list[V
                              or answer_values(question.kind, e.text, question.terms))[:1]]
         claim.display = max(set(spelled), key=lambda v: (spelled.count(v), v.isalpha()), default=claim.display)
         if question.kind == "quantity":
-            at = next(((e.text, e.text.find(claim.display)) for e in claim.evidence if claim.display in e.text), None)
+            at = next(((e.text, _standing(e.text, claim.display)) for e in claim.evidence
+                       if _standing(e.text, claim.display) >= 0), None)
             if at:
                 claim.display = _with_unit(question, at[0], at[1], at[1] + len(claim.display))
     return sorted(claims.values(), key=lambda c: (-len(c.evidence), -max(e.relevance for e in c.evidence)))
@@ -248,7 +178,11 @@ SPELLED_ALIKE = 0.9  # difflib's ratio: about one letter in ten differs
 def spelled_alike(first: str, second: str) -> bool:
     """Whether two names differ only as a misspelling would ("Renaissance" / "Rennaisance", 0.91): one value
     written twice, not a disagreement. "Johnson" / "Johnston" (0.93) are taken as one too, which misses that
-    conflict rather than invent one; "Austria" / "Australia" (0.88) and "Iran" / "Iraq" (0.75) stay apart."""
+    conflict rather than invent one; "Austria" / "Australia" (0.88) and "Iran" / "Iraq" (0.75) stay apart. One
+    number in figures and in words ("5" / "five") is one value too."""
+    values = number_values(first)
+    if values and values == number_values(second):
+        return True
     return SequenceMatcher(None, first, second).ratio() >= SPELLED_ALIKE
 
 
@@ -302,19 +236,48 @@ def _one_change(first_spans: dict[str, str], second_spans: dict[str, str]) -> tu
 
 
 def _near_copies(question: Question, copies: Sequence[Evidence], common: set[str]) -> list[ValueClaim]:
-    best = list(_best_with_spans(question, copies, common).values())
-    for i, (first, first_spans) in enumerate(best):
-        for second, second_spans in best[i + 1 :]:
-            changed = _one_change(first_spans, second_spans)
-            if (changed and not spelled_alike(*changed)
-                    and _same_place(first.text, first_spans[changed[0]], second.text, second_spans[changed[1]])
-                    and _parallel(first.text, set(first_spans), second.text, set(second_spans), NEAR_COPY)):
-                return [ValueClaim(changed[0], first_spans[changed[0]], [first]),
-                        ValueClaim(changed[1], second_spans[changed[1]], [second])]
-            replaced = _replaced(first.text, second.text, set(first_spans) | set(second_spans))
-            if replaced:
-                return [ValueClaim(span_key(replaced[0]), replaced[0], [first]),
-                        ValueClaim(span_key(replaced[1]), replaced[1], [second])]
+    """Two articles' copies of one sentence that differ in one span of the asked type; every relevant sentence
+    of each article is compared, not only its most relevant one: a copy that changed the answer in its second
+    paragraph ("... erupted ... on the island of Miyako-jima") leads with the same sentence as its original.
+    The side more of the articles state comes first."""
+    by_article: dict[str, list[tuple[Evidence, dict[str, str]]]] = {}
+    for evidence in copies:  # best first
+        if evidence.text.rstrip(" \"'”’)").endswith("?"):
+            continue  # a question states nothing
+        spans = {s.key: s.text for s in answer_spans(question.atype, evidence.text, question.text, common)}
+        if spans:
+            by_article.setdefault(evidence.article_id, []).append((evidence, spans))
+    articles = list(by_article.values())
+    for i, ours in enumerate(articles):
+        for theirs in articles[i + 1 :]:
+            for first, first_spans in ours:
+                for second, second_spans in theirs:
+                    claims = _copies_differ(first, first_spans, second, second_spans)
+                    if claims:
+                        stating = {c.value: {e.article_id for e in copies if states(e.text, c.value)} for c in claims}
+                        return sorted(claims, key=lambda c: -len(stating[c.value]))
+    return []
+
+
+def states(text: str, value: str) -> bool:
+    """Whether `text` states a span-found side's value (its span key: "break my soul")."""
+    return f" {value} " in f" {span_key(text)} "
+
+
+def _copies_differ(first: Evidence, first_spans: dict[str, str], second: Evidence,
+                   second_spans: dict[str, str]) -> list[ValueClaim]:
+    """The two sides, when two sentences are copies of one another (`NEAR_COPY`) but for one span of the asked
+    type, or but for one place of a few words of which one side is such a span (`_replaced`)."""
+    changed = _one_change(first_spans, second_spans)
+    if (changed and not spelled_alike(*changed)
+            and _same_place(first.text, first_spans[changed[0]], second.text, second_spans[changed[1]])
+            and _parallel(first.text, set(first_spans), second.text, set(second_spans), NEAR_COPY)):
+        return [ValueClaim(changed[0], first_spans[changed[0]], [first]),
+                ValueClaim(changed[1], second_spans[changed[1]], [second])]
+    replaced = _replaced(first.text, second.text, set(first_spans) | set(second_spans))
+    if replaced:
+        return [ValueClaim(span_key(replaced[0]), replaced[0], [first]),
+                ValueClaim(span_key(replaced[1]), replaced[1], [second])]
     return []
 
 
@@ -377,9 +340,15 @@ def _parallel(first: str, first_spans: set[str], second: str, second_spans: set[
 def _same_place(first: str, first_span: str, second: str, second_span: str) -> bool:
     """Whether the two spans stand after the same word or before the same word in their sentences."""
     def neighbours(text: str, span: str) -> tuple[str, str]:
-        at = text.find(span)
+        at = max(_standing(text, span), 0)
         before, after = words(text[:at])[-1:], words(text[at + len(span):])[:1]
         return (before[0] if before else "", after[0] if after else "")
 
     (b1, a1), (b2, a2) = neighbours(first, first_span), neighbours(second, second_span)
     return bool(b1 and b1 == b2) or bool(a1 and a1 == a2)
+
+
+def _standing(text: str, value: str) -> int:
+    """Where `value` stands in `text` as whole words ("10" in "2010 ... 10 people" is the second), or -1."""
+    match = re.search(rf"(?<![\w]){re.escape(value)}(?!\w)", text)
+    return match.start() if match else -1

@@ -11,13 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from assistant.answer.candidates import answer_spans, lower_case_words
 from assistant.answer.confidence import Features, answer_features, confidence
-from assistant.answer.conflicts import (
-    candidate_conflicts,
-    find_conflicts,
-    has_answer_value,
-    span_conflicts,
-    value_near_terms,
-)
+from assistant.answer.conflicts import candidate_conflicts, find_conflicts, span_conflicts, states
 from assistant.answer.evidence import (
     ABSTAIN_TEXT,
     AnswerSentence,
@@ -43,6 +37,7 @@ from assistant.answer.question import (
 )
 from assistant.answer.selection import Candidate, holds, rank_candidates
 from assistant.answer.support import find_support, verify_sentences
+from assistant.answer.values import has_answer_value, value_near_terms
 from assistant.config import Settings
 from assistant.corpus import StoredChunk
 from assistant.errors import UserError
@@ -57,6 +52,7 @@ if TYPE_CHECKING:
 PROMPT_SOURCES = 5
 MAX_ANSWER_SENTENCES = 4
 CONFLICT_MIN_LEXICAL = 0.6
+COPY_MIN_LEXICAL = 0.25  # a sentence of a copy that holds a quarter of the question's terms may differ in the answer
 DIRECT_MIN_LEXICAL = 0.6
 DIRECT_MIN_LEXICAL_OTHER = 0.75
 
@@ -228,7 +224,14 @@ class Engine:
         # date the attack).
         own = {e.key: lexical_relevance(q, e.text_with_referents, weight) for e in relevant}
         about = [e for e in relevant if own[e.key] >= CONFLICT_MIN_LEXICAL]
-        claims = find_conflicts(q, about) or span_conflicts(q, about, common, copies=relevant)
+        # Copies of one report are compared sentence by sentence, however little the differing one says of the
+        # question ("... the dress Monroe wore in 1962, designed by Bob Mackie" / "... by Karl Lagerfeld").
+        copies = [e for e in fitting if e in relevant or lexical[e.key] >= COPY_MIN_LEXICAL]
+        claims = find_conflicts(q, about)
+        if not claims:
+            claims = span_conflicts(q, about, common, copies=copies)
+            if claims:  # the model's sentences must state a side ("Beyonce's new song is an anthem" states none)
+                kept = [s for s in kept if not s.supported or any(states(s.text, c.value) for c in claims)]
         ranked: list[Candidate] = []
         if q.atype and not claims:
             scored = [(e, _relevance(lexical[e.key], cosine[e.key])) for e in relevant]
@@ -240,7 +243,7 @@ class Engine:
             top = ranked[0]
             kept = [s for s in kept if not s.supported or holds(q, s.text, top, common)]
             best = top.occurrences[0].evidence
-            if not any(s.supported for s in kept) and holds_names(q, best.text_in_context):
+            if not any(s.supported for s in kept) and holds_names(q, best.text_in_passage):
                 support = find_support(best.text, relevant, self.similarity) or [best]
                 if best not in support:
                     support = [best]
@@ -306,7 +309,7 @@ class Engine:
         fitting = [e for e in candidates
                    if lexical.get(e.key, 0.0) >= needed and not e.text.rstrip().endswith("?")
                    and has_answer_value(q.kind, e.text, q.terms) and speaker_named(q, e.text_in_context)
-                   and holds_names(q, e.text_in_context)
+                   and holds_names(q, e.text_in_passage)
                    and (not q.atype or answer_spans(q.atype, e.text, q.text, common))]
         return max(fitting, key=lambda e: (round(lexical.get(e.key, 0.0), 2), value_near_terms(q.kind, e.text, q.terms),
                                            e.relevance), default=None)
@@ -332,7 +335,8 @@ def _sentences_of(chunk: StoredChunk) -> list[Evidence]:
             context = " ".join([chunk.title, *(t for _, _, t in sentences[max(0, i - 2) : i])])
         else:  # the sentence before may set the scene ("Earlier on Friday, ...")
             context = sentences[i - 1][2] if i else ""
-        out.append(Evidence(chunk.source, chunk.title, chunk.article_id, start, end, text, context=context))
+        out.append(Evidence(chunk.source, chunk.title, chunk.article_id, start, end, text, context=context,
+                            passage=chunk.text))
     return out
 
 

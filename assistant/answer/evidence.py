@@ -23,6 +23,7 @@ class Evidence:
     text: str
     relevance: float = 0.0
     context: str = ""  # what "he" or "they" refers to: the sentences before it and the title; never quoted
+    passage: str = ""  # the retrieved passage the sentence stands in; never quoted
 
     @property
     def key(self) -> tuple[str, int, int]:
@@ -31,6 +32,12 @@ class Evidence:
     @property
     def text_in_context(self) -> str:
         return f"{self.context} {self.text}" if self.context else self.text
+
+    @property
+    def text_in_passage(self) -> str:
+        """The sentence with its article's title and the passage around it: where the event it tells of is named
+        ("Shmyhal provided the $750 billion figure" two sentences after "... sits at $750 billion")."""
+        return f"{self.title} {self.passage or self.context} {self.text}"
 
     @property
     def text_with_referents(self) -> str:

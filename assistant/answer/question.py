@@ -166,7 +166,7 @@ def answers_question(q: Question, sentence: CheckedSentence, weight: Callable[[s
             return False
     if not speaker_named(q, sentence.text + " " + quotes):
         return False  # "What did Iraq's president say?" is not answered by a U.S. official's words
-    if not holds_names(q, sentence.text + " " + quotes):
+    if not holds_names(q, " ".join([sentence.text, *(e.text_in_passage for e in sentence.evidence)])):
         return False  # "What did Abu Ali Al-Askari say?" is not answered by a sentence about Ali Shamkhani
     lexical = lexical_relevance(q, sentence.text + " " + quotes, weight)
     cosine = similarity(q.text, [sentence.text])[0]

@@ -11,11 +11,11 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from assistant.answer.conflicts import normalize_value
 from assistant.answer.evidence import CheckedSentence, Evidence
 from assistant.answer.lexicon import DATE, VAGUE
 from assistant.answer.markers import parse_markers, split_draft
 from assistant.answer.terms import canonical_terms, name_terms
+from assistant.answer.values import normalize_value
 from assistant.text import NEGATIONS, content_terms, number_values, words
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from assistant.answer.conflicts import has_answer_value
 from assistant.answer.question import analyse_question, holds_names, speaker_named
+from assistant.answer.values import has_answer_value
 
 
 def test_question_kind_and_terms_for_paraphrased_questions() -> None:

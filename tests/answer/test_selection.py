@@ -212,3 +212,22 @@ def test_a_name_built_from_quoted_words_is_dropped_and_a_repeated_sentence_kept_
     answer = articles.engine(seeded_session.embed_model, f"{said}\n{said}.").ask(question, lenient=False)
     assert not answer.abstained and len(answer.sentences) == 1 and "Orne Forest" in answer.answer
     assert all(articles.verbatim(c) for c in answer.citations)
+
+
+_BRIDGE = {
+    "bridge.txt": ("Harbour bridge plan approved", "Rebuilding the harbour bridge will cost $40 million. The plan "
+                   "has two phases. Mayor Ilse Varga presented the figure to the council on Monday."),
+    "tunnel.txt": ("Tunnel plan approved", "Rebuilding the river tunnel will cost $90 million. The plan has two "
+                   "phases. Mayor Oren Kask presented the figure to the council on Monday."),
+}
+
+
+@pytest.mark.slow
+def test_the_questions_names_may_stand_in_the_passage_around_the_answer(seeded_session) -> None:  # type: ignore[no-untyped-def]
+    """The question's names are met by the passage the answer stands in ("Mayor Ilse Varga presented the figure"
+    two sentences after the figure), not by a passage about another mayor's plan."""
+    engine = ArticlesRetriever({"bridge.txt": _BRIDGE["bridge.txt"]}).engine(seeded_session.embed_model, "")
+    answer = engine.ask("How much did Mayor Ilse Varga say rebuilding the harbour bridge would cost?")
+    assert not answer.abstained and "$40 million" in answer.answer
+    engine = ArticlesRetriever({"tunnel.txt": _BRIDGE["tunnel.txt"]}).engine(seeded_session.embed_model, "")
+    assert engine.ask("How much did Mayor Ilse Varga say rebuilding the river tunnel would cost?").abstained

@@ -1,0 +1,81 @@
+"""The values an answer gives: counts and dates in a sentence (`answer_values`), "7" and "seven" as one value
+(`normalize_value`), and whether a sentence gives a value of the asked kind at all (`has_answer_value`)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from assistant.answer.lexicon import ATTRIBUTED, CALENDAR_WORDS, CANONICAL, DATE, QUOTATION, VAGUE
+from assistant.answer.terms import name_terms
+from assistant.text import number_values, numbers, stem, words
+
+_COUNT_GAP_WORDS = 4
+
+
+def answer_values(kind: str, text: str, focus: Sequence[str] = ()) -> list[str]:
+    """The values of the wanted kind in `text`: quantities ("seven", "several") or dates ("Sunday", "August 7").
+
+    With `focus` terms, a quantity counts only when one of them follows it closely ("seven of the
+    guards", not "two officials"), nearest first.
+    """
+    if kind == "quantity":
+        found = [(m.start, m.end, m.text.lower()) for m in numbers(text)]
+        found += [(m.start(), m.end(), m.group(0).lower()) for m in VAGUE.finditer(text)]
+        found.sort()
+        if not focus:
+            return [v for _, _, v in found]
+        positions = [m.start() for m in re.finditer(r"[A-Za-z0-9']+", text)
+                     if CANONICAL.get(stem(m.group(0)), stem(m.group(0))) in focus]
+        ranked = []
+        for _start, end, value in found:
+            # "seven of al-Kadhimi's security guards" counts guards; "three rockets landed near the embassy"
+            # does not count embassies: at most four words between the number and what it counts.
+            after = [p - end for p in positions if p >= end and len(words(text[end:p])) <= _COUNT_GAP_WORDS]
+            if after:
+                ranked.append((min(after), value))
+        return [v for _, v in sorted(ranked)]
+    if kind == "date":
+        return [m.group(0) for m in DATE.finditer(text)]
+    return []
+
+
+def value_near_terms(kind: str, text: str, terms: Sequence[str], within: int = 8) -> bool:
+    """Whether a value of the asked kind stands within `within` words of one of the question's terms
+    ("survived an attempt ... on Sunday" dates the attack; "In a tweet made on Sunday, ... the attack" less so)."""
+    if kind == "date":
+        spans = [(m.start(), m.end()) for m in DATE.finditer(text)]
+    elif kind == "quantity":
+        spans = [(m.start, m.end) for m in numbers(text)] + [(m.start(), m.end()) for m in VAGUE.finditer(text)]
+    else:
+        return False
+    places = [(m.start(), m.end()) for m in re.finditer(r"[A-Za-z0-9']+", text)
+              if CANONICAL.get(stem(m.group(0)), stem(m.group(0))) in terms]
+    for start, end in spans:
+        for place_start, place_end in places:
+            between = text[end:place_start] if place_start >= end else text[place_end:start]
+            if len(words(between)) <= within:
+                return True
+    return False
+
+
+def normalize_value(kind: str, value: str) -> str:
+    """"7" and "seven" are one value; "Aug. 7" and "August 7" too."""
+    if kind == "quantity":
+        vals = number_values(value)
+        if vals:
+            number = next(iter(vals))
+            return str(int(number)) if number == int(number) else str(number)
+        return value.lower()
+    return re.sub(r"\s+", " ", value.replace(".", "")).strip().lower()
+
+
+def has_answer_value(kind: str, text: str, focus: Sequence[str] = ()) -> bool:
+    """Whether `text` holds a value of the kind the question wants (a count of the focus terms, a date, a name)."""
+    if kind in ("quantity", "date"):
+        return bool(answer_values(kind, text, focus))
+    if kind == "person":  # a name the question did not already give
+        return bool(name_terms(text) - set(focus) - CALENDAR_WORDS)
+    if kind == "quote":  # someone's words: quoted, or reported ("the government said the drones ...")
+        return bool(QUOTATION.search(text) or ATTRIBUTED.search(text))
+    return True
