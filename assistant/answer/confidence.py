@@ -37,9 +37,9 @@ class Features:
 
 
 # Fitted by `python bench/calibrate.py` on the weeks named in docs/confidence.md (logistic regression, L2, C=1).
-INTERCEPT = -1.773
-WEIGHTS = {"lexical": 0.955, "cosine": 0.740, "typed": -0.316, "articles": 0.131, "drafted": 0.721, "conflict": 1.347,
-           "spans": -0.511, "near": 1.160, "support": 0.850, "margin": 0.555, "kind": 0.380}
+INTERCEPT = -1.751
+WEIGHTS = {"lexical": 1.039, "cosine": 0.834, "typed": -0.696, "articles": 0.109, "drafted": -0.144, "conflict": 1.912,
+           "spans": -0.451, "near": 1.580, "support": 0.809, "margin": 0.383, "kind": 0.299}
 
 
 def confidence(features: Features) -> float:

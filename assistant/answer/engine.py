@@ -176,7 +176,9 @@ class Engine:
         # A local model loads (once) while the passages are retrieved.
         with Loading(getattr(self.llm, "_load", None)):
             chunks = self.retriever.retrieve_chunks(question, top_k or self.top_k, not_before=self._not_before(q))
-            pool = self.evidence_for(q, chunks)
+            # The best passages' neighbours are read too: the answer may stand a paragraph away.
+            neighbours = getattr(self.retriever, "neighbours", None)
+            pool = self.evidence_for(q, [*chunks, *(neighbours(chunks) if neighbours else [])])
         timings["retrieve"] = (time.perf_counter() - started) * 1000
 
         started = time.perf_counter()

@@ -16,6 +16,7 @@ from assistant.corpus.store import Store
 from assistant.runtime import Embedding
 
 RRF_K = 60
+NEIGHBOURS_OF = 3  # the best chunks whose neighbours are read too (`HybridRetriever.neighbours`)
 
 
 def _article_of(chunk_id: str) -> str:
@@ -83,12 +84,33 @@ class HybridRetriever:
             days = self.store.article_dates(_article_of(c) for c in order)
             order = [c for c in order if days.get(_article_of(c), not_before) >= not_before]
         best = _article_diverse(order, k)
-        # The chosen chunks' records from the keyword index (just synced); any it lacks from the store.
-        records = {c.chunk_id: c for c in self.keyword_index.chunks(best)}
-        missing = [c for c in best if c not in records]
+        records = self._records(best)
+        return [StoredChunk(**{**records[c].__dict__, "score": scores[c]}) for c in best if c in records]
+
+    def neighbours(self, chunks: list[StoredChunk], around: int = NEIGHBOURS_OF) -> list[StoredChunk]:
+        """The chunks just before and after each of the best `around` chunks, from the same article, that are not
+        among `chunks`: the answer often stands a paragraph away from the passage that matches the question best
+        ("Shmyhal provided the $750 billion figure" after "... sits at $750 billion"). LlamaIndex's
+        `PrevNextNodePostprocessor` does this over a docstore, which this store does not keep; chunk ids are
+        the article's id and the chunk's number, so the neighbours are two ids away."""
+        have = {c.chunk_id for c in chunks}
+        wanted: list[str] = []
+        for chunk in chunks[:around]:
+            n = int(chunk.chunk_id.rsplit(":", 1)[1])
+            for m in (n - 1, n + 1):
+                chunk_id = f"{chunk.article_id}:{m}"
+                if m >= 0 and chunk_id not in have and chunk_id not in wanted:
+                    wanted.append(chunk_id)
+        records = self._records(wanted)
+        return [records[c] for c in wanted if c in records]
+
+    def _records(self, chunk_ids: list[str]) -> dict[str, StoredChunk]:
+        """The chunks' records from the keyword index (just synced); any it lacks from the store."""
+        records = {c.chunk_id: c for c in self.keyword_index.chunks(chunk_ids)}
+        missing = [c for c in chunk_ids if c not in records]
         if missing:
             records.update((c.chunk_id, c) for c in self.store.get_chunks(chunk_ids=missing))
-        return [StoredChunk(**{**records[c].__dict__, "score": scores[c]}) for c in best if c in records]
+        return records
 
     def _keyword_search(self, query: str, k: int) -> list[tuple[str, float]]:
         # A question never waits for another process writing the index (an ingest): it searches its last commit.

@@ -231,3 +231,28 @@ def test_the_questions_names_may_stand_in_the_passage_around_the_answer(seeded_s
     assert not answer.abstained and "$40 million" in answer.answer
     engine = ArticlesRetriever({"tunnel.txt": _BRIDGE["tunnel.txt"]}).engine(seeded_session.embed_model, "")
     assert engine.ask("How much did Mayor Ilse Varga say rebuilding the river tunnel would cost?").abstained
+
+
+class _WithNeighbours(ArticlesRetriever):
+    """The first article is what retrieval returns; the others stand in its neighbouring chunks."""
+
+    def retrieve_chunks(self, question: str, top_k: int, not_before: object = None) -> list:  # type: ignore[override,type-arg]
+        return super().retrieve_chunks(question, top_k)[:1]
+
+    def neighbours(self, chunks: list) -> list:  # type: ignore[type-arg]
+        return super().retrieve_chunks("", 10)[1:]
+
+
+@pytest.mark.slow
+def test_the_engine_reads_the_best_passages_neighbours(seeded_session) -> None:  # type: ignore[no-untyped-def]
+    """An answer a paragraph away from the passage that matches the question best is found and cited."""
+    articles = {"a.txt": ("Velm harbour bridge to be rebuilt", "Mayor Ilse Varga said on Monday that the harbour "
+                          "bridge of Velm will be rebuilt after the spring floods damaged its piers."),
+                "b.txt": ("Velm harbour bridge to be rebuilt", "The harbour bridge of Velm will be rebuilt by "
+                          "Brek & Sons, a firm from Ostra, the council said.")}
+    question = "Which firm will rebuild the harbour bridge of Velm?"
+    answer = _WithNeighbours(articles).engine(seeded_session.embed_model, "").ask(question)
+    assert not answer.abstained and "Brek & Sons" in answer.answer
+    assert [c.source for c in answer.citations] == ["b.txt"]
+    alone = ArticlesRetriever({"a.txt": articles["a.txt"]}).engine(seeded_session.embed_model, "").ask(question)
+    assert "Brek" not in alone.answer

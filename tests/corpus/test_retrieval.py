@@ -145,3 +145,32 @@ def test_questions_about_this_week_leave_out_articles_published_long_before_the_
     assert every == set(texts)
     recent = {c.source for c in retriever.retrieve_chunks("central bank rates", 3, not_before=dt.date(2022, 6, 4))}
     assert recent == {"/news/new.txt", "/news/undated.txt"}
+
+
+def test_the_best_chunks_neighbours_are_the_chunks_before_and_after_them_in_their_article(
+        isolated_home: Path) -> None:
+    """`neighbours` gives, for each of the best `around` chunks, its article's chunk before and after it, once
+    each, leaving out those already retrieved and those beyond the article's ends."""
+    from assistant.corpus.retrieval import build_retriever
+
+    settings = load_settings()
+    store = open_store(settings, "all-MiniLM-L6-v2")
+    article = parse_article("/news/long.txt", "Long report\n\n" + " ".join(
+        f"Paragraph {n} of the report says something about rates and the central bank." for n in range(12)))
+    chunks = chunk_article(article, count_minilm_tokens, 32)
+    assert len(chunks) >= 5
+    store.write_articles([(article, chunks, vectors(len(chunks), 1))])
+
+    class Fixed:
+        def get_query_embedding(self, text: str) -> list[float]:
+            return vectors(1, 99)[0]
+
+    retriever = build_retriever(store, Fixed(), settings.keyword_index_path, top_k=3)  # type: ignore[arg-type]
+    retriever.keyword_index.sync()
+    by_id = {c.chunk_id: c for c in store.get_chunks([c.chunk_id for c in chunks])}
+    ids = [c.chunk_id for c in chunks]
+    best = [by_id[ids[2]], by_id[ids[0]], by_id[ids[3]]]
+    around = retriever.neighbours(best, around=2)
+    assert [c.chunk_id for c in around] == [ids[1]]  # 2's are 1 and 3 (retrieved); 0 has no chunk before it
+    assert around[0].text == chunks[1].text(article.text)
+    assert [c.chunk_id for c in retriever.neighbours([by_id[ids[-2]]])] == [ids[-3], ids[-1]]
