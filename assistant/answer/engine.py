@@ -119,9 +119,11 @@ class Engine:
 
     # Steps -----------------------------------------------------------------------------------
 
-    def evidence_for(self, question: Question, chunks: Sequence[StoredChunk]) -> list[Evidence]:
-        """Every sentence of the retrieved chunks, scored for relevance to the question, best first."""
-        pool = [evidence for c in chunks for evidence in _sentences_of(c)]
+    def evidence_for(self, question: Question, chunks: Sequence[StoredChunk],
+                     neighbours: Sequence[StoredChunk] = ()) -> list[Evidence]:
+        """Every sentence of the retrieved chunks and of the `neighbours` read beside them, scored for relevance to
+        the question, best first."""
+        pool = [e for c in chunks for e in _sentences_of(c)] + [e for c in neighbours for e in _sentences_of(c, True)]
         unique = list({e.key: e for e in pool}.values())
         if not unique:
             return []
@@ -178,7 +180,7 @@ class Engine:
             chunks = self.retriever.retrieve_chunks(question, top_k or self.top_k, not_before=self._not_before(q))
             # The best passages' neighbours are read too: the answer may stand a paragraph away.
             neighbours = getattr(self.retriever, "neighbours", None)
-            pool = self.evidence_for(q, [*chunks, *(neighbours(chunks) if neighbours else [])])
+            pool = self.evidence_for(q, chunks, neighbours(chunks) if neighbours else [])
         timings["retrieve"] = (time.perf_counter() - started) * 1000
 
         started = time.perf_counter()
@@ -327,7 +329,7 @@ def _relevance(lexical: float, cosine: float) -> float:
     return 0.6 * lexical + 0.4 * max(0.0, cosine)
 
 
-def _sentences_of(chunk: StoredChunk) -> list[Evidence]:
+def _sentences_of(chunk: StoredChunk, neighbour: bool = False) -> list[Evidence]:
     """The chunk's sentences as evidence; one that says "he" or "they" carries the two before it and
     the title as context, so that "...," he said." can answer a question that names him."""
     sentences = chunk.sentence_texts()
@@ -338,7 +340,7 @@ def _sentences_of(chunk: StoredChunk) -> list[Evidence]:
         else:  # the sentence before may set the scene ("Earlier on Friday, ...")
             context = sentences[i - 1][2] if i else ""
         out.append(Evidence(chunk.source, chunk.title, chunk.article_id, start, end, text, context=context,
-                            passage=chunk.text))
+                            passage=chunk.text, neighbour=neighbour))
     return out
 
 

@@ -24,6 +24,7 @@ class Evidence:
     relevance: float = 0.0
     context: str = ""  # what "he" or "they" refers to: the sentences before it and the title; never quoted
     passage: str = ""  # the retrieved passage the sentence stands in; never quoted
+    neighbour: bool = False  # its passage is one beside a retrieved one: evidence, not a basis of term weights
 
     @property
     def key(self) -> tuple[str, int, int]:

@@ -102,8 +102,10 @@ def holds_names(q: Question, text: str) -> bool:
 
 
 def term_weights(pool: Sequence[Evidence]) -> Callable[[str], float]:
-    """Inverse document frequency of a term over the pool's sentences."""
-    docs = [set(canonical_terms(e.text)) for e in pool]
+    """Inverse document frequency of a term over the pool's retrieved sentences; the sentences of the passages
+    read beside them (`Evidence.neighbour`) leave the weights, and so how much of a question a sentence covers,
+    as retrieval alone gives them."""
+    docs = [set(canonical_terms(e.text)) for e in pool if not e.neighbour]
     n = len(docs) or 1
 
     def weight(term: str) -> float:
