@@ -56,8 +56,7 @@ def find_conflicts(question: Question, candidates: Sequence[Evidence]) -> list[V
                              or answer_values(question.kind, e.text, question.terms))[:1]]
         claim.display = max(set(spelled), key=lambda v: (spelled.count(v), v.isalpha()), default=claim.display)
         if question.kind == "quantity":
-            at = next(((e.text, _standing(e.text, claim.display)) for e in claim.evidence
-                       if _standing(e.text, claim.display) >= 0), None)
+            at = next(((e.text, i) for e in claim.evidence if (i := _standing(e.text, claim.display)) >= 0), None)
             if at:
                 claim.display = _with_unit(question, at[0], at[1], at[1] + len(claim.display))
     return sorted(claims.values(), key=lambda c: (-len(c.evidence), -max(e.relevance for e in c.evidence)))
@@ -350,5 +349,5 @@ def _same_place(first: str, first_span: str, second: str, second_span: str) -> b
 
 def _standing(text: str, value: str) -> int:
     """Where `value` stands in `text` as whole words ("10" in "2010 ... 10 people" is the second), or -1."""
-    match = re.search(rf"(?<![\w]){re.escape(value)}(?!\w)", text)
+    match = re.search(rf"(?<!\w){re.escape(value)}(?!\w)", text)
     return match.start() if match else -1

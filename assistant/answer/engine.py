@@ -230,7 +230,8 @@ class Engine:
         about = [e for e in relevant if own[e.key] >= CONFLICT_MIN_LEXICAL]
         # Copies of one report are compared sentence by sentence, however little the differing one says of the
         # question ("... the dress Monroe wore in 1962, designed by Bob Mackie" / "... by Karl Lagerfeld").
-        copies = [e for e in fitting if e in relevant or lexical[e.key] >= COPY_MIN_LEXICAL]
+        relevant_keys = {e.key for e in relevant}
+        copies = [e for e in fitting if e.key in relevant_keys or lexical[e.key] >= COPY_MIN_LEXICAL]
         claims = find_conflicts(q, about)
         if not claims:
             claims = span_conflicts(q, about, common, copies=copies)
