@@ -12,6 +12,7 @@ from difflib import SequenceMatcher
 
 from assistant.answer.candidates import NAME, NUMBER, answer_spans
 from assistant.answer.evidence import Evidence
+from assistant.answer.gazetteer import country_of
 from assistant.answer.question import Question
 from assistant.answer.selection import Candidate, Occurrence, inside, span_key
 from assistant.answer.terms import canonical_terms
@@ -178,10 +179,13 @@ def spelled_alike(first: str, second: str) -> bool:
     """Whether two names differ only as a misspelling would ("Renaissance" / "Rennaisance", 0.91): one value
     written twice, not a disagreement. "Johnson" / "Johnston" (0.93) are taken as one too, which misses that
     conflict rather than invent one; "Austria" / "Australia" (0.88) and "Iran" / "Iraq" (0.75) stay apart. One
-    number in figures and in words ("5" / "five") is one value too."""
+    number in figures and in words ("5" / "five") is one value too, and so is one country written two ways."""
     values = number_values(first)
     if values and values == number_values(second):
         return True
+    country = country_of(first)
+    if country and country == country_of(second):
+        return True  # "U.S" / "USA"
     return SequenceMatcher(None, first, second).ratio() >= SPELLED_ALIKE
 
 

@@ -2,6 +2,7 @@
 "Which country ...?" prefers "Ghana" to "Senegal's laboratory" only when both are countries, without a word list.
 
 Only the kinds the ISO data covers are answered; for any other kind `is_kind` says "unknown" (None).
+`country_of` tells one country written two ways ("U.S" / "USA"), which is no disagreement between articles.
 """
 
 from __future__ import annotations
@@ -41,3 +42,26 @@ def is_kind(kind: str, name: str) -> bool | None:
     key = " ".join(w for w in words(name) if w != "the")
     key = key.removesuffix("'s").removesuffix("’s")
     return key in known
+
+
+@lru_cache(maxsize=1)
+def _country_codes() -> dict[str, str]:
+    """Each way ISO 3166 writes a country (names, and its two- and three-letter codes) -> its three-letter code."""
+    import pycountry
+
+    codes: dict[str, str] = {}
+    for country in pycountry.countries:
+        for attribute in ("name", "common_name", "official_name"):
+            value = getattr(country, attribute, None)
+            if value:
+                codes[" ".join(words(value))] = country.alpha_3
+        codes[country.alpha_2.lower()] = codes[country.alpha_3.lower()] = country.alpha_3
+    return codes
+
+
+def country_of(name: str) -> str | None:
+    """The country a name writes, as its ISO code ("U.S", "USA" and "United States" are all USA), if it is one."""
+    key = " ".join(w for w in words(name) if w != "the").removesuffix("'s")
+    if key and all(len(w) == 1 for w in key.split()):
+        key = key.replace(" ", "")  # "U.S." is written "u s" word by word
+    return _country_codes().get(key)

@@ -81,6 +81,13 @@ def test_copies_that_lead_alike_and_differ_further_down_conflict() -> None:
     asked = Evidence("c.txt", "C", "c", 0, 99, later.format("Ostra").replace(", hurling large rocks.", "?"))
     stated = Evidence("d.txt", "D", "d", 0, 99, later.format("Kesh").replace(", hurling large rocks.", "."))
     assert span_conflicts(question, [], set(), copies=[stated, asked]) == []
+    # One country written two ways is one value.
+    gas = analyse_question("Which country has the most expensive gas in the region?")
+    dotted = Evidence("e.txt", "E", "e", 0, 99, "Drivers pay the most expensive gas prices of the region in the U.S.")
+    coded = Evidence("f.txt", "F", "f", 0, 99, dotted.text.replace("the U.S.", "the USA."))
+    assert span_conflicts(gas, [], set(), copies=[dotted, coded]) == []
+    other = Evidence("g.txt", "G", "g", 0, 99, dotted.text.replace("the U.S.", "Canada."))
+    assert [c.display for c in span_conflicts(gas, [], set(), copies=[dotted, other])][1:] == ["Canada"]
 
 
 def test_copies_that_differ_in_a_word_that_is_no_name_still_conflict() -> None:
