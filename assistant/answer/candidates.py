@@ -90,6 +90,11 @@ class Span:
         return " ".join(words(self.text))
 
 
+def asks(sentence: str) -> bool:
+    """Whether the sentence is a question (its closing quotes and brackets aside): a question states nothing."""
+    return sentence.rstrip(" \"'”’)").endswith("?")
+
+
 def span_key(text: str) -> str:
     """A span compared with others: lower case, without "the" and possessives ("Moldova's" is Moldova)."""
     return " ".join(w.removesuffix("'s") for w in words(text) if w != "the")

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
-from assistant.answer.candidates import NAME, NUMBER, answer_spans
+from assistant.answer.candidates import NAME, NUMBER, answer_spans, asks
 from assistant.answer.evidence import Evidence
 from assistant.answer.gazetteer import country_of
 from assistant.answer.question import Question
@@ -225,10 +225,15 @@ def _best_with_spans(question: Question, candidates: Sequence[Evidence], common:
     best: dict[str, tuple[Evidence, dict[str, str]]] = {}
     for evidence in candidates:  # best first
         if evidence.article_id not in best:
-            spans = {s.key: s.text for s in answer_spans(question.atype, evidence.text, question.text, common)}
+            spans = _spans(question, evidence, common)
             if spans:
                 best[evidence.article_id] = (evidence, spans)
     return best
+
+
+def _spans(question: Question, evidence: Evidence, common: set[str]) -> dict[str, str]:
+    """The sentence's spans of the asked type (key -> text)."""
+    return {s.key: s.text for s in answer_spans(question.atype, evidence.text, question.text, common)}
 
 
 def _one_change(first_spans: dict[str, str], second_spans: dict[str, str]) -> tuple[str, str] | None:
@@ -245,9 +250,9 @@ def _near_copies(question: Question, copies: Sequence[Evidence], common: set[str
     The side more of the articles state comes first."""
     by_article: dict[str, list[tuple[Evidence, dict[str, str]]]] = {}
     for evidence in copies:  # best first
-        if evidence.text.rstrip(" \"'”’)").endswith("?"):
+        if asks(evidence.text):
             continue  # a question states nothing
-        spans = {s.key: s.text for s in answer_spans(question.atype, evidence.text, question.text, common)}
+        spans = _spans(question, evidence, common)
         if spans:
             by_article.setdefault(evidence.article_id, []).append((evidence, spans))
     articles = list(by_article.values())

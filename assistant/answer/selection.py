@@ -38,6 +38,7 @@ from assistant.answer.candidates import (
     answer_spans,
     asked_clause,
     asked_noun,
+    asks,
     span_key,
 )
 from assistant.answer.evidence import Evidence
@@ -178,7 +179,7 @@ def rank_candidates(q: Question, sentences: Sequence[tuple[Evidence, float]], te
     occurrences: dict[str, list[Occurrence]] = {}
     kind_ok: dict[str, bool] = {}
     for evidence, relevance in sentences:
-        if evidence.text.rstrip(" \"'”’)").endswith("?"):
+        if asks(evidence.text):
             continue  # a question states nothing
         spans = answer_spans(q.atype, evidence.text, q.text, common)
         for span in spans:
