@@ -141,6 +141,8 @@ def asked_phrase(question: str) -> tuple[str, str]:
             continue  # "Which Ivy League school", "which U.S. official", "which two countries": modifiers
         if low in STOPWORDS or low in IRREGULAR_PAST or (low.endswith("ed") and len(low) > 4):
             break
+        if noun and low.endswith("ly") and len(low) > 4:
+            break  # an adverb after the noun: "which country recently erupted" asks for a country
         noun, end = low, match.start(1) + token.end()
     return (clause[:end], stem(noun)) if noun else ("", "")
 

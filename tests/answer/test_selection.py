@@ -39,6 +39,8 @@ def test_the_asked_noun_is_the_last_common_noun_of_the_wh_phrase() -> None:
     assert asked_noun("The fire threatened the grove, located in which national park?") == "park"
     assert asked_noun("In which city will the summit open?") == "city"
     assert asked_noun("Which U.S. official tested positive?") == "official"  # "S" is no stop word here
+    assert asked_noun("A volcano in which country recently prompted an alert?") == "country"
+    assert asked_noun("Which wildly popular show was renewed?") == "show"
     assert asked_noun("Who won the race?") == ""
     assert asked_noun("What did the mayor say?") == ""
 
