@@ -14,16 +14,19 @@ renamed into place).
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import os
 import random
 import re
 import shutil
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from assistant.corpus.dates import as_day
 from assistant.errors import UserError
 from assistant.evals.realtimeqa_data import NewsArticle, QuizQuestion, Source, WeekData, read_week
 
@@ -33,6 +36,9 @@ FORMAT = 2  # bump when the files written change, so that cached weeks are writt
 UNANSWERABLE_SEED = 2101
 CONFLICT_SEED = 2102
 SAMPLE_SHARE = 0.25  # about a quarter of the questions are asked unanswerable, of the answerable ones as conflicts
+# An article published more than this many days before the quiz is background to the week's news, not a report of
+# it (`copy_of_the_week`). Chosen as "a month" before it was counted; it is the yardstick's own, not the engine's.
+REPORT_DAYS = 31
 _WRAPPING_QUOTES = "\"'“”‘’«»"
 
 
@@ -140,6 +146,25 @@ def counterfactual_copy(article: NewsArticle, answer: str, replacement: str) -> 
     pattern = answer_pattern(answer)
     return NewsArticle(article.url, pattern.sub(lambda _: replacement, article.title),
                        pattern.sub(lambda _: replacement, article.text), article.date)
+
+
+def copy_of_the_week(corpus: Path, sources: Sequence[str], week: str) -> bool:
+    """Whether a conflict question's copy (`sources`: the copied article, then its copy) is of a report from the
+    quiz's week: the copied article published at most `REPORT_DAYS` before the week's date, or undated.
+
+    The copies are drawn from the articles RealTime QA returned for the question, and those include background
+    from years before (a 2019 report on car fires that names the automaker of a 2022 recall in passing): a copy
+    of one gives the other value in an article that does not report the event asked about. Reports count both
+    ways; this tells the conflicts that test the engine from those that test the data."""
+    try:
+        with (corpus / sources[0]).open(encoding="utf-8") as file:
+            file.readline()  # the title (`news_file`)
+            published = as_day(file.readline().strip())
+    except (OSError, IndexError, UnicodeDecodeError):
+        return True
+    if published is None:
+        return True
+    return (dt.datetime.strptime(week, "%Y%m%d").date() - published).days <= REPORT_DAYS
 
 
 # Writing a week --------------------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -19,7 +19,14 @@ from typing import Any
 from assistant.answer import KEYWORD_INDEX_STEP
 from assistant.errors import UserError
 from assistant.evals.gold import GoldItem, load_gold
-from assistant.evals.realtimeqa import CONFLICT_SEED, SAMPLE_SHARE, UNANSWERABLE_SEED, ConvertedWeek, convert_week
+from assistant.evals.realtimeqa import (
+    CONFLICT_SEED,
+    SAMPLE_SHARE,
+    UNANSWERABLE_SEED,
+    ConvertedWeek,
+    convert_week,
+    copy_of_the_week,
+)
 from assistant.evals.realtimeqa_data import MissingArticles, Source, check_week
 from assistant.evals.scoring import QuestionScore, by_kind, calibration_error, totals
 
@@ -60,11 +67,14 @@ class Outcome:
     weeks: list[str] = field(default_factory=list)  # parallel to `items`
     scores: dict[str, list[QuestionScore]] = field(default_factory=dict)
     timing: dict[str, WeekTiming] = field(default_factory=dict)
+    week_copies: dict[str, bool] = field(default_factory=dict)  # conflict id -> a copy of a report of the week
 
 
-def figures(scores: Sequence[QuestionScore]) -> dict[str, Any]:
+def figures(scores: Sequence[QuestionScore], week_copies: Mapping[str, bool] | None = None) -> dict[str, Any]:
     """One kind's counts: right, wrong and abstained add up to n (on unanswerable questions, right = abstained);
-    precision = right answers / answers given; verbatim over all citations."""
+    precision = right answers / answers given; verbatim over all citations. For conflicts, also how many copy a
+    report of the week (`week_copies`, `realtimeqa.copy_of_the_week`; unknown ones count) and how many of those
+    were surfaced."""
     n = len(scores)
     abstained = sum(s.abstained for s in scores)
     right = sum(s.right for s in scores)
@@ -84,21 +94,26 @@ def figures(scores: Sequence[QuestionScore]) -> dict[str, Any]:
     }
     if kind == "conflict":
         out["surfaced"] = sum(bool(s.conflict_surfaced) for s in scores)
+        of_week = [s for s in scores if (week_copies or {}).get(s.id, True)]
+        out["week_copies"] = len(of_week)
+        out["surfaced_week_copies"] = sum(bool(s.conflict_surfaced) for s in of_week)
     return out
 
 
-def per_kind(scores: Sequence[QuestionScore]) -> dict[str, dict[str, Any]]:
-    return {kind: figures([s for s in scores if s.kind == kind]) for kind in KIND_ORDER}
+def per_kind(scores: Sequence[QuestionScore], week_copies: Mapping[str, bool] | None = None
+             ) -> dict[str, dict[str, Any]]:
+    return {kind: figures([s for s in scores if s.kind == kind], week_copies) for kind in KIND_ORDER}
 
 
 def summary(outcome: Outcome, system: str) -> dict[str, Any]:
     """Pooled figures per kind, and per week (with the week's time)."""
     scores = outcome.scores[system]
-    doc: dict[str, Any] = per_kind(scores)
+    doc: dict[str, Any] = per_kind(scores, outcome.week_copies)
     doc["calibration_error"] = calibration_error([s for s in scores if s.attempted])  # every answer given
     doc["by_week"] = {}
     for week, timing in outcome.timing.items():
-        doc["by_week"][week] = {**per_kind([s for s, w in zip(scores, outcome.weeks, strict=True) if w == week]),
+        doc["by_week"][week] = {**per_kind([s for s, w in zip(scores, outcome.weeks, strict=True) if w == week],
+                                           outcome.week_copies),
                                 "seconds": timing.total_s, "ingest_seconds": round(timing.ingest_s, 1),
                                 "question_seconds": round(timing.questions_s, 1), "cached": timing.reused}
     return doc
@@ -237,6 +252,8 @@ def run_weeks(runs: Sequence[Run], timing: dict[str, WeekTiming], *, model: str 
                               bar.question(bar.done))
             timing[run.week].questions_s += time.perf_counter() - started
             outcome.items += run.items
+            outcome.week_copies.update((i.id, copy_of_the_week(run.corpus, i.sources, run.week))
+                                       for i in run.items if i.kind == "conflict")
             outcome.weeks += [run.week] * len(run.items)
             for name, scores in result.scores.items():
                 outcome.scores.setdefault(name, []).extend(scores)

@@ -8,7 +8,8 @@ from typing import Any
 from assistant.evals.reports import fmt
 
 KINDS = ("answerable", "unanswerable", "conflict")
-COLUMNS = ("n", "right", "wrong", "abstained", "precision", "accuracy", "abstention", "surfaced", "verbatim_rate")
+COLUMNS = ("n", "right", "wrong", "abstained", "precision", "accuracy", "abstention", "surfaced", "week_copies",
+           "verbatim_rate")
 
 
 def rows(figures: dict[str, Any]) -> list[list[str]]:
@@ -22,8 +23,16 @@ def rows(figures: dict[str, Any]) -> list[list[str]]:
         for kind in KINDS:
             f = data[kind]
             if f["n"]:
-                out.append([label, kind, *(fmt(f.get(c)) for c in COLUMNS), seconds if kind == KINDS[0] else ""])
+                out.append([label, kind, *(_cell(f, c) for c in COLUMNS), seconds if kind == KINDS[0] else ""])
     return out
+
+
+def _cell(figures: dict[str, Any], column: str) -> str:
+    """A column's value; "week_copies" as surfaced / conflicts copying a report of the week ("11/19")."""
+    if column == "week_copies":
+        n = figures.get("week_copies")
+        return f"{figures.get('surfaced_week_copies')}/{n}" if n is not None else ""
+    return fmt(figures.get(column))
 
 
 def print_figures(document: dict[str, Any], to_stderr: bool) -> None:

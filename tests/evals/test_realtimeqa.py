@@ -202,3 +202,27 @@ def test_a_conflict_copies_only_an_article_returned_for_the_question() -> None:
     elsewhere = QuizQuestion("w_1", "After how many years did the band split?", ("Nine years", "Eight years"), 0,
                              ("https://n.example/unfetched",))
     assert _counterfactual_options(elsewhere, [other.url], articles) == {}
+
+
+def test_a_copy_of_background_from_before_the_week_is_told_apart(tmp_path: Path) -> None:
+    """RealTime QA returns old articles for a question too (a 2019 report naming the automaker of a 2022 recall in
+    passing): a copy of one tests the data, not the engine, and the report counts such conflicts apart."""
+    from assistant.evals.realtimeqa import REPORT_DAYS, copy_of_the_week, news_file
+    from assistant.evals.realtimeqa_data import NewsArticle
+
+    for name, date in (("week.txt", "2022/06/28"), ("old.txt", "2019/03/11"), ("undated.txt", "")):
+        (tmp_path / name).write_text(news_file(NewsArticle("u", "Title", "Text.", date)), encoding="utf-8")
+    assert copy_of_the_week(tmp_path, ["week.txt", "copy.txt"], WEEK)
+    assert not copy_of_the_week(tmp_path, ["old.txt", "copy.txt"], WEEK)
+    assert copy_of_the_week(tmp_path, ["undated.txt", "copy.txt"], WEEK)  # not shown to be old
+    assert copy_of_the_week(tmp_path, ["missing.txt"], WEEK) and copy_of_the_week(tmp_path, [], WEEK)
+    (tmp_path / "edge.txt").write_text(news_file(NewsArticle("u", "T", "Text.", "2022/05/31")), encoding="utf-8")
+    assert (REPORT_DAYS, copy_of_the_week(tmp_path, ["edge.txt"], WEEK)) == (31, True)  # 31 days before 1 July
+    assert not copy_of_the_week(tmp_path, ["edge.txt"], "20220702")
+
+
+def test_the_fixture_weeks_conflict_copies_a_report_of_the_week(converted: Path) -> None:
+    from assistant.evals.realtimeqa import copy_of_the_week
+
+    [conflict] = [i for i in load_gold(converted / "articles.jsonl") if i.kind == "conflict"]
+    assert copy_of_the_week(converted / "articles", conflict.sources, WEEK)

@@ -30,9 +30,10 @@ def run(*args: str, home: Path, timeout: float = 900) -> subprocess.CompletedPro
 
 
 def scored(kind: str, *, abstained: bool = False, correct: bool | None = None, citations: int = 0,
-           verbatim: int = 0, surfaced: bool | None = None, confidence: float | None = None) -> QuestionScore:
+           verbatim: int = 0, surfaced: bool | None = None, confidence: float | None = None, id: str = "q"
+           ) -> QuestionScore:
     right = abstained if kind == "unanswerable" else bool(correct)
-    return QuestionScore(id="q", kind=kind, system="ours", answer="", abstained=abstained, attempted=not abstained,
+    return QuestionScore(id=id, kind=kind, system="ours", answer="", abstained=abstained, attempted=not abstained,
                          correct=None if kind == "unanswerable" else correct, right=right, citation_recall=None,
                          citation_precision=None, judge_recall=None, judge_precision=None, citations=citations,
                          verbatim=verbatim, verbatim_rate=None, cited_source_recall=None, retrieval_recall=None,
@@ -59,6 +60,11 @@ def test_figures_per_kind_add_up() -> None:
     assert unanswerable["precision"] == 0.0 and unanswerable["abstention"] == 0.5 and unanswerable["accuracy"] is None
     conflict = figures([scored("conflict", correct=True, surfaced=True), scored("conflict", correct=True)])
     assert conflict["surfaced"] == 1 and conflict["right"] == 2
+    assert (conflict["week_copies"], conflict["surfaced_week_copies"]) == (2, 1)  # not shown to be old: counted
+    copies = [scored("conflict", correct=True, surfaced=True, id="new"), scored("conflict", correct=True, id="old"),
+              scored("conflict", correct=True, surfaced=True, id="old2")]
+    split = figures(copies, {"new": True, "old": False, "old2": False})
+    assert (split["surfaced"], split["week_copies"], split["surfaced_week_copies"]) == (2, 1, 1)
     assert figures([])["n"] == 0 and figures([])["precision"] is None
 
 
@@ -130,6 +136,8 @@ def test_the_fixture_week_end_to_end(tmp_path: Path, monkeypatch: pytest.MonkeyP
     parts = week["ingest_seconds"] + week["question_seconds"]  # each rounded to 0.1 s, as the total is
     assert week["seconds"] >= parts - 0.15 and parts > 0 and not week["cached"]
     assert "surfaced" in out["conflict"]
+    assert out["conflict"]["week_copies"] == 1  # the fixture's copy is of an article from the week
+    assert "week_copies" in result.stderr  # the table's column
     document = json.loads((report / "report.json").read_text(encoding="utf-8"))
     assert {q["week"] for q in document["questions"]} == {WEEK} and len(document["questions"]) == 4
     collections = document["meta"]["collections"]
