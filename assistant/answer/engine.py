@@ -35,7 +35,7 @@ from assistant.answer.question import (
     speaker_named,
     term_weights,
 )
-from assistant.answer.selection import Candidate, holds, rank_candidates
+from assistant.answer.selection import Candidate, answer_marks, holds, rank_candidates
 from assistant.answer.support import find_support, verify_sentences
 from assistant.answer.values import has_answer_value, value_near_terms
 from assistant.config import Settings
@@ -79,7 +79,7 @@ class Answer:
             "question": self.question,
             "answer": self.answer,
             "abstained": self.abstained,
-            "sentences": [asdict(s) for s in self.sentences],
+            "sentences": [s.to_json() for s in self.sentences],
             "citations": [asdict(c) for c in self.citations],
             "conflicts": [asdict(c) for c in self.conflicts],
             "confidence": self.confidence,
@@ -277,7 +277,10 @@ class Engine:
                                                    evidence.text, evidence.start, evidence.end)
             return numbering[evidence.key].n
 
-        sentences = [AnswerSentence(s.text, [cite(e) for e in s.evidence], s.supported) for s in kept]
+        chosen, value = (ranked[0] if ranked else None), (claims[0].value if claims else "")
+        sentences = [AnswerSentence(s.text, [cite(e) for e in s.evidence], s.supported,
+                                    answer_marks(q, s.text, chosen, common, value) if s.supported else [])
+                     for s in kept]
         conflicts = []
         if claims:
             conflicts.append(Conflict(q.text, [Claim(c.display, [cite(e) for e in c.evidence]) for c in claims]))

@@ -61,6 +61,12 @@ class AnswerSentence:
     text: str
     citations: list[int]
     supported: bool
+    # The answer within `text`, (start, end) of each span of the asked kind that gives it: the chat marks them.
+    # Not in the `ask --json` contract (`Answer.to_json`).
+    marks: list[tuple[int, int]] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, object]:
+        return {"text": self.text, "citations": self.citations, "supported": self.supported}
 
 
 @dataclass

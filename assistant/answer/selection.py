@@ -45,6 +45,7 @@ from assistant.answer.evidence import Evidence
 from assistant.answer.gazetteer import KIND_OF_NOUN, is_kind
 from assistant.answer.question import Question
 from assistant.answer.terms import canonical_terms
+from assistant.answer.values import normalize_value
 from assistant.text import STOPWORDS, stem, words
 
 KIND_MISMATCH = 0.5
@@ -207,8 +208,27 @@ def rank_candidates(q: Question, sentences: Sequence[tuple[Evidence, float]], te
 
 def holds(q: Question, text: str, candidate: Candidate, common: set[str]) -> bool:
     """Whether `text` gives `candidate` (or a longer or shorter form of it) as a span of the asked type."""
-    keys = {span_key(s.text) for s in answer_spans(q.atype, text, q.text, common)}
-    return any(k in candidate.keys or inside(k, candidate.key) or inside(candidate.key, k) for k in keys if k)
+    return bool(spans_of(q, text, candidate, common))
+
+
+def spans_of(q: Question, text: str, candidate: Candidate, common: set[str]) -> list[Span]:
+    """The spans of the asked type in `text` that give `candidate` (or a longer or shorter form of it)."""
+    keys = candidate.keys
+    return [s for s in answer_spans(q.atype, text, q.text, common)
+            if (k := span_key(s.text)) and (k in keys or inside(k, candidate.key) or inside(candidate.key, k))]
+
+
+def answer_marks(q: Question, text: str, top: Candidate | None, common: set[str], value: str = ""
+                 ) -> list[tuple[int, int]]:
+    """Where `text` gives the answer, to be marked for the reader: the chosen candidate's spans; without one, the
+    spans of the asked type that say `value` (the first side of a conflict: "7" in "Two officials said 7 guards
+    were hurt"), or every span of the asked type the question does not give (none when it asks for no span)."""
+    if top is not None:
+        return [(s.start, s.end) for s in spans_of(q, text, top, common)]
+    spans = answer_spans(q.atype, text, q.text, common) if q.atype else []
+    if value:
+        spans = [s for s in spans if value in (span_key(s.text), normalize_value(q.kind, s.text))]
+    return [(s.start, s.end) for s in spans]
 
 
 def _support(occurrences: Sequence[Occurrence]) -> float:

@@ -26,7 +26,7 @@ from textual.widgets import Footer, Header, Input
 from assistant.answer import Answer
 from assistant.chat import workers
 from assistant.chat.backend import ChatBackend, EngineLike, RemoteBackend, SessionBackend
-from assistant.chat.conversations import Conversation, ConversationStore
+from assistant.chat.conversations import Conversation, ConversationStore, answer_record
 from assistant.chat.followup import Exchange, rewrite
 from assistant.chat.screens import ConversationsScreen, HelpScreen, PromptScreen
 from assistant.chat.widgets import AnswerTurn, ChatLog, IngestBar, SourcesPanel, StatusLine
@@ -257,7 +257,7 @@ class ChatApp(App[None]):
             self.conversation = self.store.create(model=self.model_name)
         conversation_id = self.conversation.id
         self.store.add_message(conversation_id, "user", pending.question, standalone=pending.standalone)
-        saved = answer.to_json() if answer is not None else None
+        saved = answer_record(answer) if answer is not None else None
         self.store.add_message(conversation_id, "assistant", content, answer=saved, status=status)
         self.history.append(Exchange.of(pending.standalone, answer))
         self.conversation = self.store.get(conversation_id)

@@ -228,13 +228,23 @@ def conversation_markdown(conversation: Conversation, messages: list[Message]) -
     return "\n".join(lines).rstrip() + "\n"
 
 
+def answer_record(answer: Answer) -> dict[str, Any]:
+    """An answer as a conversation keeps it: its `to_json()` form, each sentence with the answer's marks."""
+    record = answer.to_json()
+    for sentence, saved in zip(answer.sentences, record["sentences"], strict=True):
+        if sentence.marks:
+            saved["marks"] = [list(mark) for mark in sentence.marks]
+    return record
+
+
 def answer_from_json(data: dict[str, Any]) -> Answer:
-    """Rebuild an `Answer` from its `to_json()` form."""
+    """Rebuild an `Answer` from its `to_json()` form (or `answer_record`'s)."""
     return Answer(
         question=str(data.get("question", "")),
         answer=str(data.get("answer", "")),
         abstained=bool(data.get("abstained", False)),
-        sentences=[AnswerSentence(s["text"], list(s["citations"]), bool(s["supported"]))
+        sentences=[AnswerSentence(s["text"], list(s["citations"]), bool(s["supported"]),
+                                  [(int(a), int(b)) for a, b in s.get("marks", [])])
                    for s in data.get("sentences", [])],
         citations=[Citation(int(c["n"]), c["source"], c["title"], c["quote"], int(c["start"]), int(c["end"]))
                    for c in data.get("citations", [])],

@@ -11,6 +11,7 @@ from rich.text import Text
 from assistant.answer import Answer, Citation
 
 QUOTE_STYLE = "bold black on yellow"
+ANSWER_MARK = "**"  # the Markdown around the answer's spans in a sentence (bold)
 CONTEXT_CHARS = 100
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!<>|~&$%^=:\"'])")
 
@@ -18,6 +19,24 @@ _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!<>|~&$%^=:\"'])")
 def escape_markdown(text: str) -> str:
     """`text` as Markdown that renders literally (no emphasis, links, HTML or entities)."""
     return _MD_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+
+
+def _escaped(text: str) -> str:
+    """A piece of a sentence escaped as `escape_markdown` does, keeping one space at either end."""
+    return _MD_SPECIAL.sub(r"\\\1", re.sub(r"\s+", " ", text))
+
+
+def marked_markdown(text: str, marks: list[tuple[int, int]]) -> str:
+    """The sentence as literal Markdown with its answer spans (`AnswerSentence.marks`) in bold: "the Eiffel Tower in
+    Paris is ..." shows which words answer "Which landmark ...?"."""
+    out, at = [], 0
+    for start, end in sorted(marks):
+        if start < at or end > len(text) or not text[start:end].strip():
+            continue  # overlapping or out of place: left unmarked
+        out += [_escaped(text[at:start]), f"{ANSWER_MARK}{_escaped(text[start:end])}{ANSWER_MARK}"]
+        at = end
+    out.append(_escaped(text[at:]))
+    return "".join(out).strip()
 
 
 def _cite_links(numbers: list[int]) -> str:
@@ -33,11 +52,10 @@ def answer_markdown(answer: Answer) -> str:
     for sentence in answer.sentences:
         if answer.conflicts and sentence.text.startswith("The articles differ"):
             continue  # shown as a conflict block below
-        text = escape_markdown(sentence.text)
         if sentence.supported and sentence.citations:
-            parts.append(f"{text} {_cite_links(sentence.citations)}")
+            parts.append(f"{marked_markdown(sentence.text, sentence.marks)} {_cite_links(sentence.citations)}")
         else:
-            parts.append(f"⚠ *{text}* **\\[unsupported\\]**")
+            parts.append(f"⚠ *{escape_markdown(sentence.text)}* **\\[unsupported\\]**")
     blocks = [" ".join(parts)] if parts else []
     for conflict in answer.conflicts:
         lines = [f"> **⚖ Conflict — the articles differ:** {escape_markdown(conflict.about)}", ">"]

@@ -221,3 +221,17 @@ def test_json_contract_shape(seeded_session) -> None:  # type: ignore[no-untyped
     for conflict in data["conflicts"]:
         assert set(conflict) == {"about", "claims"}
         assert all(set(claim) == {"value", "citations"} for claim in conflict["claims"])
+
+
+def test_the_words_that_answer_are_marked_for_the_chat(seeded_session) -> None:  # type: ignore[no-untyped-def]
+    """A source sentence given as the answer carries where in it the answer stands (`AnswerSentence.marks`): the
+    chosen candidate, or the first side of a conflict; not every span of the asked type ("Two Iraqi officials")."""
+    engine = _engine(seeded_session, "I cannot tell from these sources.")
+    condemned = engine.ask("Who condemned the attack?").sentences[0]
+    assert [condemned.text[a:b] for a, b in condemned.marks] == ["US State Department"]
+    counted = engine.ask("How many of the prime minister's guards were injured?")
+    first = counted.sentences[0]
+    marked = [first.text[a:b] for a, b in first.marks]
+    assert marked and {m.lower() for m in marked} <= {"7", "seven"}, first.text
+    assert "marks" not in counted.to_json()["sentences"][0]  # the chat's, not the JSON contract's
+    assert engine.ask("What is the capital of France?").sentences == []

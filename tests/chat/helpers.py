@@ -71,7 +71,8 @@ class FakeEngine:
             if self.delay:
                 time.sleep(self.delay)
         sentences = [
-            AnswerSentence("Seven of the prime minister's guards were injured in the drone attack.", [1], True),
+            AnswerSentence("Seven of the prime minister's guards were injured in the drone attack.", [1], True,
+                           [(0, 5)]),
             AnswerSentence(BANNER, [2], True),
         ]
         if lenient:

@@ -14,6 +14,7 @@ from assistant.chat.conversations import (
     SCHEMA_VERSION,
     ConversationStore,
     answer_from_json,
+    answer_record,
     migrate,
 )
 
@@ -84,6 +85,18 @@ def test_save_reopen_rename_delete(tmp_path: Path) -> None:
     reopened.delete(saved.id)
     assert reopened.all() == []
     assert reopened.db.execute("SELECT COUNT(*) FROM messages").fetchone()[0] == 0
+
+
+def test_a_reopened_answer_keeps_the_words_that_answer_marked(tmp_path: Path) -> None:
+    store = ConversationStore(tmp_path / "c.sqlite3")
+    conversation = store.create()
+    answer = _answer()
+    answer.sentences[0].marks = [(0, 5)]
+    store.add_message(conversation.id, "assistant", answer.answer, answer=answer_record(answer))
+    [message] = store.messages(conversation.id)
+    reopened = answer_from_json(message.answer or {})
+    assert reopened.sentences[0].marks == [(0, 5)] and reopened.to_json() == answer.to_json()
+    assert "marks" not in answer.to_json()["sentences"][0]
 
 
 def test_export_markdown_has_answers_and_quotes(tmp_path: Path) -> None:
