@@ -26,7 +26,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from assistant.corpus.dates import as_day
 from assistant.errors import UserError
 from assistant.evals.realtimeqa_data import NewsArticle, QuizQuestion, Source, WeekData, read_week
 
@@ -159,11 +158,9 @@ def copy_of_the_week(corpus: Path, sources: Sequence[str], week: str) -> bool:
     try:
         with (corpus / sources[0]).open(encoding="utf-8") as file:
             file.readline()  # the title (`news_file`)
-            published = as_day(file.readline().strip())
-    except (OSError, IndexError, UnicodeDecodeError):
-        return True
-    if published is None:
-        return True
+            published = dt.date.fromisoformat(file.readline().strip()[:10])
+    except (OSError, IndexError, UnicodeDecodeError, ValueError):
+        return True  # no file, or no ISO day under its title: not shown to be old
     return (dt.datetime.strptime(week, "%Y%m%d").date() - published).days <= REPORT_DAYS
 
 
