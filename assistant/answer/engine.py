@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -21,7 +20,6 @@ from assistant.answer.evidence import (
     Conflict,
     Evidence,
 )
-from assistant.answer.lexicon import RECENT_DAYS
 from assistant.answer.markers import draft_is_complete, parse_markers, render_sentence
 from assistant.answer.question import (
     Question,
@@ -35,6 +33,7 @@ from assistant.answer.question import (
     speaker_named,
     term_weights,
 )
+from assistant.answer.recency import mark_stale, newest_only, not_before
 from assistant.answer.selection import Candidate, answer_marks, holds, rank_candidates
 from assistant.answer.support import find_support, verify_sentences
 from assistant.answer.values import has_answer_value, value_near_terms
@@ -177,10 +176,12 @@ class Engine:
         q = analyse_question(question)
         # A local model loads (once) while the passages are retrieved.
         with Loading(getattr(self.llm, "_load", None)):
-            chunks = self.retriever.retrieve_chunks(question, top_k or self.top_k, not_before=self._not_before(q))
+            chunks = self.retriever.retrieve_chunks(question, top_k or self.top_k,
+                                                    not_before=not_before(q, self.retriever.newest_date))
             # The best passages' neighbours are read too: the answer may stand a paragraph away.
             neighbours = getattr(self.retriever, "neighbours", None)
-            pool = self.evidence_for(q, chunks, neighbours(chunks) if neighbours else [])
+            pool = mark_stale(q, self.evidence_for(q, chunks, neighbours(chunks) if neighbours else []),
+                              self.retriever.newest_date, getattr(self.retriever, "article_dates", None))
         timings["retrieve"] = (time.perf_counter() - started) * 1000
 
         started = time.perf_counter()
@@ -198,12 +199,6 @@ class Engine:
         answer.retrieved = list(chunks)
         return answer
 
-    def _not_before(self, q: Question) -> dt.date | None:
-        """For a question about "this week": the first day of the newest news (the store's newest article's day
-        less `RECENT_DAYS`). An article from years before does not tell what happened this week."""
-        newest = self.retriever.newest_date() if q.recent else None
-        return newest - dt.timedelta(days=RECENT_DAYS) if newest else None
-
     def _compose(self, q: Question, draft: str, sources: Sequence[Evidence], pool: Sequence[Evidence],
                  lenient: bool) -> Answer:
         weight = term_weights(pool)
@@ -212,12 +207,14 @@ class Engine:
         lexical = {e.key: lexical_in_context(q, e, weight) for e in fitting}
         cosine = dict(zip([e.key for e in fitting], self.similarity(q.text, [e.text for e in fitting]), strict=True))
         relevant = [e for e in fitting if _is_relevant(lexical[e.key], cosine[e.key])]
+        fitting, relevant, newer = newest_only(fitting, relevant)  # months-older reports tell of earlier events
         checked = verify_sentences(draft, sources, pool, self.similarity, q.text)
         kept: list[CheckedSentence] = []
         for sentence in checked:
             if any(" ".join(words(k.text)) == " ".join(words(sentence.text)) for k in kept):
                 continue  # the model said it twice
-            sentence.evidence = [e for e in sentence.evidence if fits(q, e)]  # not the 2018 final for the 2019 one
+            # Not the 2018 final for the 2019 one, nor 2019's strike for the one in the news.
+            sentence.evidence = [e for e in sentence.evidence if fits(q, e) and not (newer and e.stale)]
             if sentence.supported and not answers_question(q, sentence, weight, common, self.similarity):
                 continue  # true per the sources, but not about what was asked
             if sentence.supported or lenient:

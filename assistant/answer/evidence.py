@@ -25,6 +25,7 @@ class Evidence:
     context: str = ""  # what "he" or "they" refers to: the sentences before it and the title; never quoted
     passage: str = ""  # the retrieved passage the sentence stands in; never quoted
     neighbour: bool = False  # its passage is one beside a retrieved one: evidence, not a basis of term weights
+    stale: bool = False  # months older than the newest news, for a question that names no time (`recency.mark_stale`)
 
     @property
     def key(self) -> tuple[str, int, int]:

@@ -4,7 +4,7 @@ sync with it (`keyword_index`)."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from pathlib import Path
@@ -63,6 +63,10 @@ class HybridRetriever:
     def newest_date(self) -> dt.date | None:
         """The newest article's publication day in the store (`Store.newest_date`)."""
         return self.store.newest_date()
+
+    def article_dates(self, article_ids: Iterable[str]) -> dict[str, dt.date]:
+        """The publication day of each of these articles that has one (`Store.article_dates`)."""
+        return self.store.article_dates(article_ids)
 
     def retrieve_chunks(self, query: str, top_k: int | None = None,
                         not_before: dt.date | None = None) -> list[StoredChunk]:

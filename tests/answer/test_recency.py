@@ -1,13 +1,18 @@
 """A question about "this week" is answered from the newest news: an article published years before the store's
-newest one does not answer it, even when it is the only one that tells of such an event (`ask --json`, the
-embedded model, a real store)."""
+newest one does not answer it, even when it is the only one that tells of such an event; a question without a time
+prefers the newest reports (`answer.recency`; `ask --json`, the embedded model, a real store)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from assistant.answer.evidence import Evidence
+from assistant.answer.question import analyse_question
+from assistant.answer.recency import mark_stale, newest_only, not_before
 from tests.cli_helpers import run_cli
 
 OLD = ("Harbour ferry strike ends\n2019-03-04\n\nThe harbour ferry strike ended on Tuesday after the operator "
@@ -18,6 +23,31 @@ WEATHER = ("Heat wave grips the coast\nJuly 6, 2022\n\nTemperatures reached 38 d
            "reading since records began. The city opened cooling centres for older residents.\n")
 THIS_WEEK = "Which operator agreed to a pay rise this week, ending the harbour ferry strike?"
 ANY_TIME = "Which operator agreed to a pay rise, ending the harbour ferry strike?"
+
+
+def _evidence(article_id: str, text: str) -> Evidence:
+    return Evidence(f"/news/{article_id}.txt", "T", article_id, 0, len(text), text)
+
+
+def test_sentences_of_articles_a_season_older_are_stale_only_for_questions_without_a_time() -> None:
+    pool = [_evidence("old", "Norcliff Lines agreed."), _evidence("new", "Velmar Ferries agreed."),
+            _evidence("undated", "Crews returned.")]
+    dates = {"old": dt.date(2019, 3, 4), "new": dt.date(2022, 7, 5)}
+    newest = lambda: dt.date(2022, 7, 6)  # noqa: E731
+    marked = mark_stale(analyse_question(ANY_TIME), pool, newest, lambda ids: {i: dates[i] for i in ids if i in dates})
+    assert [e.stale for e in marked] == [True, False, False]
+    for question in (THIS_WEEK, "Which operator agreed to a pay rise in 2019?"):  # "now", or a time named
+        assert not any(e.stale for e in mark_stale(analyse_question(question), pool, newest, lambda ids: dates))
+    assert mark_stale(analyse_question(ANY_TIME), pool, lambda: None, lambda ids: dates) == pool
+    assert not_before(analyse_question(THIS_WEEK), newest) == dt.date(2022, 6, 5)
+    assert not_before(analyse_question(ANY_TIME), newest) is None
+
+
+def test_stale_sentences_leave_only_when_a_newer_one_is_about_the_question() -> None:
+    old = replace(_evidence("old", "Norcliff Lines agreed."), stale=True)
+    new, other = _evidence("new", "Velmar Ferries agreed."), _evidence("weather", "It was hot.")
+    assert newest_only([old, new, other], [old, new]) == ([new, other], [new], True)
+    assert newest_only([old, other], [old]) == ([old, other], [old], False)  # only the old report is about it
 
 
 def _ask(folder: Path, home: Path, *questions: str) -> list[dict[str, Any]]:
@@ -51,3 +81,20 @@ def test_an_old_report_does_not_answer_what_happened_this_week(tmp_path: Path) -
     this_week, any_time = _ask(folder, tmp_path / "home", THIS_WEEK, ANY_TIME)
     assert this_week["abstained"] and this_week["answer"] == "The articles do not say."
     assert not any_time["abstained"] and "Norcliff Lines" in any_time["answer"]
+
+
+def test_a_question_without_a_time_is_answered_by_the_newest_reports(tmp_path: Path) -> None:
+    """Both reports tell of a ferry strike ending with a pay rise: asked without a time, the 2022 one answers, and
+    the 2019 one is an earlier strike, not a disagreement; a question that names 2019 still reads it."""
+    folder = tmp_path / "news"
+    folder.mkdir()
+    for name, text in (("old.txt", OLD), ("new.txt", NEW), ("weather.txt", WEATHER)):
+        (folder / name).write_text(text, encoding="utf-8")
+    any_time, crews, in_2019 = _ask(
+        folder, tmp_path / "home", ANY_TIME, "Who agreed to a pay rise for the ferry crews?",
+        "Which operator agreed to a pay rise in 2019, ending the harbour ferry strike?")
+    for answer in (any_time, crews):
+        assert not answer["abstained"] and "Velmar Ferries" in answer["answer"] and not answer["conflicts"]
+        assert "Norcliff" not in answer["answer"]
+        assert {Path(c["source"]).name for c in answer["citations"]} == {"new.txt"}
+    assert "Norcliff Lines" in in_2019["answer"]

@@ -1,0 +1,49 @@
+"""Time: which articles tell of "now". The folder's newest article is "now". A question that places its event in
+the present ("this week") is answered only from articles published at most `RECENT_DAYS` before it (`not_before`,
+applied by retrieval); one that names no time prefers the newest news: the sentences of articles a season older
+(`STALE_DAYS`) are marked (`mark_stale`) and left out whenever a newer article's sentence is about the question
+(`newest_only`). A question that names a year reads every article."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
+
+from assistant.answer.evidence import Evidence
+from assistant.answer.lexicon import RECENT_DAYS, STALE_DAYS
+from assistant.answer.question import Question
+
+_YEAR = re.compile(r"\b(?:1[89]\d\d|20\d\d)\b")  # a question that names a year reads the articles of every year
+
+
+def not_before(q: Question, newest: Callable[[], dt.date | None]) -> dt.date | None:
+    """For a question about "this week": the first day of the newest news (the store's `newest` article's day
+    less `RECENT_DAYS`). An article from years before does not tell what happened this week."""
+    day = newest() if q.recent else None
+    return day - dt.timedelta(days=RECENT_DAYS) if day else None
+
+
+def mark_stale(q: Question, pool: list[Evidence], newest: Callable[[], dt.date | None],
+               dates: Callable[[Iterable[str]], dict[str, dt.date]] | None) -> list[Evidence]:
+    """For a question that places its event in no time (no "this week", no year): the sentences of articles
+    published more than `STALE_DAYS` before the store's newest one marked `Evidence.stale` (undated ones are not)."""
+    if q.recent or _YEAR.search(q.text) or not pool or dates is None:
+        return pool
+    day = newest()
+    if day is None:
+        return pool
+    cut, days = day - dt.timedelta(days=STALE_DAYS), dates({e.article_id for e in pool})
+    return [replace(e, stale=True) if days.get(e.article_id, cut) < cut else e for e in pool]
+
+
+def newest_only(fitting: Sequence[Evidence], relevant: Sequence[Evidence]
+                ) -> tuple[list[Evidence], list[Evidence], bool]:
+    """`fitting` and `relevant` without the stale sentences when a newer one is relevant, and whether it was: the
+    months-older reports then tell of an earlier event or state, neither an answer nor a disagreement ("the 2019
+    strike ended when Norcliff Lines agreed ..." beside 2022's report of Velmar Ferries)."""
+    newer = any(e.stale for e in fitting) and any(not e.stale for e in relevant)
+    if not newer:
+        return list(fitting), list(relevant), False
+    return [e for e in fitting if not e.stale], [e for e in relevant if not e.stale], True
