@@ -16,6 +16,7 @@ from assistant.answer.evidence import (
 )
 from assistant.answer.markers import parse_markers
 from assistant.answer.question import analyse_question
+from assistant.answer.selection import question_marks
 from assistant.answer.support import check_support
 
 __all__ = [
@@ -33,4 +34,5 @@ __all__ = [
     "check_support",
     "open_session",
     "parse_markers",
+    "question_marks",
 ]

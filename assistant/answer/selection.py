@@ -43,7 +43,7 @@ from assistant.answer.candidates import (
 )
 from assistant.answer.evidence import Evidence
 from assistant.answer.gazetteer import KIND_OF_NOUN, is_kind
-from assistant.answer.question import Question
+from assistant.answer.question import Question, analyse_question
 from assistant.answer.terms import canonical_terms
 from assistant.answer.values import normalize_value
 from assistant.text import STOPWORDS, stem, words
@@ -229,6 +229,15 @@ def answer_marks(q: Question, text: str, top: Candidate | None, common: set[str]
     if value:
         spans = [s for s in spans if value in (span_key(s.text), normalize_value(q.kind, s.text))]
     return [(s.start, s.end) for s in spans]
+
+
+def question_marks(question: str, text: str, value: str = "") -> list[tuple[int, int]]:
+    """`answer_marks` from the question's text alone, for an answer that came without its marks (an `assistant
+    serve` reply is the JSON contract): the spans of the asked type that say `value` (a conflict's first side as
+    shown, "seven"), else every one the question does not give. Without the candidates and the retrieved text's
+    common words it may mark a little more than the engine would."""
+    q = analyse_question(question)
+    return answer_marks(q, text, None, set(), normalize_value(q.kind, value) if value else "")
 
 
 def _support(occurrences: Sequence[Occurrence]) -> float:

@@ -113,9 +113,15 @@ class RemoteEngine:
 
     def ask(self, question: str, top_k: int | None = None, lenient: bool = False,
             on_token: Callable[[str], None] | None = None) -> Answer:
+        from assistant.answer import question_marks
         from assistant.chat.conversations import answer_from_json
 
-        return answer_from_json(self.client.ask(question, top_k, lenient, on_token=on_token or (lambda _: None)))
+        answer = answer_from_json(self.client.ask(question, top_k, lenient, on_token=on_token or (lambda _: None)))
+        side = answer.conflicts[0].claims[0].value if answer.conflicts and answer.conflicts[0].claims else ""
+        for sentence in answer.sentences:  # the reply is the JSON contract, which has no marks: read them here
+            if sentence.supported and not sentence.text.startswith("The articles differ"):
+                sentence.marks = question_marks(question, sentence.text, side)
+        return answer
 
 
 class RemoteBackend:

@@ -258,3 +258,14 @@ def test_the_engine_reads_the_best_passages_neighbours(seeded_session) -> None: 
     assert [c.source for c in answer.citations] == ["b.txt"]
     alone = ArticlesRetriever({"a.txt": articles["a.txt"]}).engine(seeded_session.embed_model, "").ask(question)
     assert "Brek" not in alone.answer
+
+
+def test_a_reply_without_marks_is_marked_from_the_question() -> None:
+    """`chat --server` gets the JSON contract, which has no marks: they are read from the question's type, and with a
+    conflict only its first side's value ("seven" is the "7", not the "Two" of "Two officials")."""
+    from assistant.answer import question_marks
+
+    text = "Two officials said 7 guards were injured."
+    assert [text[a:b] for a, b in question_marks("How many guards were injured?", text, "seven")] == ["7"]
+    assert [text[a:b] for a, b in question_marks("How many guards were injured?", text)] == ["Two", "7"]
+    assert question_marks("Why were the guards injured?", text) == []  # no span asked for, none marked

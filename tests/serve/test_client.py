@@ -93,6 +93,7 @@ def test_the_chat_backend_asks_and_uploads_through_the_service(remote: ServiceCl
     drafted: list[str] = []
     answer = backend.engine(None).ask("How many guards were injured?", on_token=drafted.append)
     assert answer.to_json() == ANSWER and "".join(drafted) == "Seven guards were injured."
+    assert answer.sentences[0].marks == [(0, 5)]  # "Seven": the chat marks the answer of a remote reply too
     folder = tmp_path / "articles"
     folder.mkdir()
     (folder / "storm.txt").write_text("Storm hits Lima\n\nA storm hit Lima on Monday. 40 homes lost power.\n")
