@@ -212,10 +212,13 @@ def span_conflicts(question: Question, candidates: Sequence[Evidence], common: s
 
     `copies`: more relevant sentences, in which two articles' copies of one report (`NEAR_COPY` of their other
     terms shared: a wire story and its update) that differ in one such span also disagree, though neither is the
-    most relevant report ("A 101-year-old former guard was sentenced" / "A 98-year-old former guard ...").
+    most relevant report ("A 101-year-old former guard was sentenced" / "A 98-year-old former guard ..."). For a
+    question that asks for no span ("Martin Sheen regrets not using his birth name. What is it?") copies that
+    differ in one name disagree ("... still Ramon Estévez on my birth certificate" / "... still Michael Douglas
+    ..."); statements merely worded alike are not compared, the asked type being unknown.
     """
-    if not question.atype:
-        return []
+    if not question.atype:  # copies of one report that differ in a name disagree, whatever the question asks
+        return _near_copies(question, copies, common, NAME)
     return _against_the_best(question, candidates, common) or _near_copies(question, copies, common)
 
 
@@ -231,9 +234,9 @@ def _best_with_spans(question: Question, candidates: Sequence[Evidence], common:
     return best
 
 
-def _spans(question: Question, evidence: Evidence, common: set[str]) -> dict[str, str]:
-    """The sentence's spans of the asked type (key -> text)."""
-    return {s.key: s.text for s in answer_spans(question.atype, evidence.text, question.text, common)}
+def _spans(question: Question, evidence: Evidence, common: set[str], atype: str = "") -> dict[str, str]:
+    """The sentence's spans of the asked type, or of `atype` (key -> text)."""
+    return {s.key: s.text for s in answer_spans(atype or question.atype, evidence.text, question.text, common)}
 
 
 def _one_change(first_spans: dict[str, str], second_spans: dict[str, str]) -> tuple[str, str] | None:
@@ -243,16 +246,17 @@ def _one_change(first_spans: dict[str, str], second_spans: dict[str, str]) -> tu
     return (only_ours[0], only_theirs[0]) if len(only_ours) == 1 and len(only_theirs) == 1 else None
 
 
-def _near_copies(question: Question, copies: Sequence[Evidence], common: set[str]) -> list[ValueClaim]:
-    """Two articles' copies of one sentence that differ in one span of the asked type; every relevant sentence
-    of each article is compared, not only its most relevant one: a copy that changed the answer in its second
-    paragraph ("... erupted ... on the island of Miyako-jima") leads with the same sentence as its original.
-    The side more of the articles state comes first."""
+def _near_copies(question: Question, copies: Sequence[Evidence], common: set[str], atype: str = "",
+                 ) -> list[ValueClaim]:
+    """Two articles' copies of one sentence that differ in one span of the asked type (or of `atype`); every
+    relevant sentence of each article is compared, not only its most relevant one: a copy that changed the answer
+    in its second paragraph ("... erupted ... on the island of Miyako-jima") leads with the same sentence as its
+    original. The side more of the articles state comes first."""
     by_article: dict[str, list[tuple[Evidence, dict[str, str]]]] = {}
     for evidence in copies:  # best first
         if asks(evidence.text):
             continue  # a question states nothing
-        spans = _spans(question, evidence, common)
+        spans = _spans(question, evidence, common, atype)
         if spans:
             by_article.setdefault(evidence.article_id, []).append((evidence, spans))
     articles = list(by_article.values())

@@ -257,7 +257,7 @@ class Engine:
             # A side of a conflict between copies of one report is a relevant sentence that gives the value, however
             # few of the question's terms it holds.
             direct = self._direct_answer(q, claims[0].evidence if claims else relevant, lexical, common,
-                                         needed=0.0 if claims and q.atype else None)
+                                         needed=0.0 if claims else None)
             if direct is not None:
                 support = find_support(direct.text, relevant, self.similarity) or [direct]
                 # The quote stays verbatim in `citations`; the answer sentence loses any "[n]" the article had.

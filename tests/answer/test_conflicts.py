@@ -232,3 +232,20 @@ def test_a_count_in_conflict_is_shown_with_its_unit_not_inside_a_year() -> None:
     ten = Evidence("a.txt", "A", "a", 0, 80, "In the 2010 flood, 10 people were hurt.")
     twelve = Evidence("b.txt", "B", "b", 0, 80, "In the 2010 flood, 12 people were hurt.")
     assert sorted(c.display for c in find_conflicts(question, [ten, twelve])) == ["10 people", "12 people"]
+
+
+def test_copies_that_differ_in_a_name_conflict_when_the_question_asks_for_no_span() -> None:
+    """"What is it?" asks for no span type, yet two copies of one report that differ in one name disagree about it;
+    copies that differ in more than one name, or reports merely on the same subject, do not."""
+    question = analyse_question("Halvor Brenn said he regrets not using his birth name on stage. What is it?")
+    assert not question.atype
+    said = "\"It is still {} on my birth certificate and my passport,\" the singer told the Norvia Post on Sunday."
+    original = Evidence("a.txt", "A", "a", 0, 99, said.format("Olav Tessem"))
+    copy = Evidence("b.txt", "B", "b", 0, 99, said.format("Peder Lunde"))
+    claims = span_conflicts(question, [], set(), copies=[original, copy])
+    assert [(c.display, [e.article_id for e in c.evidence]) for c in claims] == [("Olav Tessem", ["a"]),
+                                                                                ("Peder Lunde", ["b"])]
+    twice = Evidence("c.txt", "C", "c", 0, 99, said.format("Peder Lunde").replace("Norvia Post", "Kesh Herald"))
+    assert span_conflicts(question, [], set(), copies=[original, twice]) == []
+    other = Evidence("d.txt", "D", "d", 0, 99, "Peder Lunde sang his new song at the festival on Saturday.")
+    assert span_conflicts(question, [], set(), copies=[original, other]) == []
