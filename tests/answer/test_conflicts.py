@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answer.conflicts import candidate_conflicts, find_conflicts, span_conflicts
+from assistant.answer.conflicts import ValueClaim, candidate_conflicts, find_conflicts, span_conflicts
 from assistant.answer.evidence import Evidence
 from assistant.answer.question import analyse_question
 from assistant.answer.selection import rank_candidates
 from tests.answer.samples import GUARDS_7, GUARDS_7B, POOL, ArticlesRetriever
+
+
+def _cited(claims: list[ValueClaim]) -> list[tuple[str, list[str]]]:
+    """Each side as shown, with the articles cited for it, in the answer's order."""
+    return [(c.display, [e.article_id for e in c.evidence]) for c in claims]
 
 
 def test_conflicting_counts_are_found_with_each_side() -> None:
@@ -53,7 +58,7 @@ def test_two_copies_of_a_report_that_differ_in_the_answer_conflict_though_neithe
     first = Evidence("b.txt", "B", "b", 0, 90, copy.format(101))
     update = Evidence("c.txt", "C", "c", 0, 90, copy.format(98))
     claims = span_conflicts(question, [best], set(), copies=[best, first, update])
-    assert [(c.display, [e.article_id for e in c.evidence]) for c in claims] == [("101", ["b"]), ("98", ["c"])]
+    assert _cited(claims) == [("101", ["b"]), ("98", ["c"])]
     # Copies that agree, or reports that only look alike, are no conflict.
     assert span_conflicts(question, [best], set(), copies=[best, first, first]) == []
     other = Evidence("d.txt", "D", "d", 0, 90, "A 98-year-old former camp guard died in prison, his lawyer said.")
@@ -69,7 +74,7 @@ def test_copies_that_lead_alike_and_differ_further_down_conflict() -> None:
     original = [Evidence("a.txt", "A", "a", 0, 99, lead), Evidence("a.txt", "A", "a", 100, 199, later.format("Kesh"))]
     copy = [Evidence("b.txt", "B", "b", 0, 99, lead), Evidence("b.txt", "B", "b", 100, 199, later.format("Ostra"))]
     claims = span_conflicts(question, [], set(), copies=[original[0], copy[0], original[1], copy[1]])
-    assert [(c.display, [e.article_id for e in c.evidence]) for c in claims] == [("Kesh", ["a"]), ("Ostra", ["b"])]
+    assert _cited(claims) == [("Kesh", ["a"]), ("Ostra", ["b"])]
     # One article's own two sentences never conflict with each other.
     other = Evidence("a.txt", "A", "a", 200, 299, later.format("Ostra"))
     assert span_conflicts(question, [], set(), copies=[original[0], original[1], other, copy[0]]) == []
@@ -97,8 +102,7 @@ def test_copies_that_differ_in_a_word_that_is_no_name_still_conflict() -> None:
     first = Evidence("a.txt", "A", "a", 0, 90, said.format("marsh fever"))
     second = Evidence("b.txt", "B", "b", 0, 90, said.format("Kell-19"))
     claims = span_conflicts(question, [], set(), copies=[first, second])
-    assert [(c.display, [e.article_id for e in c.evidence]) for c in claims] == [("marsh fever", ["a"]),
-                                                                                ("Kell-19", ["b"])]
+    assert _cited(claims) == [("marsh fever", ["a"]), ("Kell-19", ["b"])]
     # Copies that differ only in a word of no asked type (the day) are no conflict.
     monday = Evidence("c.txt", "C", "c", 0, 90, "The Health Alliance said on Monday that Kell-19 is an emergency.")
     tuesday = Evidence("d.txt", "D", "d", 0, 90, monday.text.replace("Monday", "Tuesday"))
@@ -243,8 +247,7 @@ def test_copies_that_differ_in_a_name_conflict_when_the_question_asks_for_no_spa
     original = Evidence("a.txt", "A", "a", 0, 99, said.format("Olav Tessem"))
     copy = Evidence("b.txt", "B", "b", 0, 99, said.format("Peder Lunde"))
     claims = span_conflicts(question, [], set(), copies=[original, copy])
-    assert [(c.display, [e.article_id for e in c.evidence]) for c in claims] == [("Olav Tessem", ["a"]),
-                                                                                ("Peder Lunde", ["b"])]
+    assert _cited(claims) == [("Olav Tessem", ["a"]), ("Peder Lunde", ["b"])]
     twice = Evidence("c.txt", "C", "c", 0, 99, said.format("Peder Lunde").replace("Norvia Post", "Kesh Herald"))
     assert span_conflicts(question, [], set(), copies=[original, twice]) == []
     other = Evidence("d.txt", "D", "d", 0, 99, "Peder Lunde sang his new song at the festival on Saturday.")
