@@ -17,7 +17,7 @@ from assistant.answer.question import Question
 from assistant.answer.selection import Candidate, Occurrence, inside, span_key
 from assistant.answer.terms import canonical_terms
 from assistant.answer.values import answer_values, normalize_value
-from assistant.text import number_values, numbers, stem, words
+from assistant.text import number_values, numbers, words
 
 
 @dataclass
@@ -127,7 +127,7 @@ def _with_unit(q: Question, text: str, start: int, end: int) -> str:
     """The number at `text[start:end]` with the counted thing that follows it ("10 seconds" for "how many seconds
     ...?", not a bare "10", which says nothing next to "112" of something else)."""
     following = re.match(r"[ -]([A-Za-z]+)", text[end:])
-    if q.counted and following and stem(following.group(1).lower()) in q.counted:
+    if q.counted and following and set(canonical_terms(following.group(1))) & set(q.counted):
         return text[start:end] + following.group(0)
     return text[start:end]
 

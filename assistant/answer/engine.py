@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from assistant.answer.candidates import answer_spans, lower_case_words
+from assistant.answer.candidates import lower_case_words
 from assistant.answer.confidence import Features, answer_features, confidence
 from assistant.answer.conflicts import candidate_conflicts, find_conflicts, span_conflicts, states
 from assistant.answer.evidence import (
@@ -25,6 +25,7 @@ from assistant.answer.question import (
     Question,
     analyse_question,
     answers_question,
+    asked_spans,
     fits,
     has_pronoun,
     holds_names,
@@ -315,7 +316,7 @@ class Engine:
                    if lexical.get(e.key, 0.0) >= needed and not e.text.rstrip().endswith("?")
                    and has_answer_value(q.kind, e.text, q.terms) and speaker_named(q, e.text_in_context)
                    and holds_names(q, e.text_in_passage)
-                   and (not q.atype or answer_spans(q.atype, e.text, q.text, common))]
+                   and (not q.atype or asked_spans(q, e.text, common))]
         return max(fitting, key=lambda e: (round(lexical.get(e.key, 0.0), 2), value_near_terms(q.kind, e.text, q.terms),
                                            e.relevance), default=None)
 

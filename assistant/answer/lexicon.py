@@ -44,12 +44,14 @@ ALIASES = [
     (re.compile(r"\bU\.\s?N\.|\bUN\b|\bUnited Nations\b"), " un "),
 ]
 
-# Verb forms the light stemmer (`assistant.text.stem`) cannot fold, mostly irregular past tenses
-# ("struck", "told", "died"), mapped to a form it folds with the rest ("strike", "tell", "die").
+# Forms the light stemmer (`assistant.text.stem`) cannot fold, mostly irregular past tenses ("struck", "told",
+# "died") and plurals ("people"), mapped to a form it folds with the rest ("strike", "tell", "die", "person").
 IRREGULAR_FORMS = {"became": "become", "began": "begin", "took": "take", "told": "tell", "fled": "flee",
                    "struck": "strike", "hit": "strike", "fought": "fight", "held": "hold", "led": "lead",
                    "met": "meet", "sent": "send", "spoke": "speak", "won": "win", "lost": "lose", "came": "come",
-                   "went": "go", "gave": "give", "wrote": "write", "killing": "kill", "died": "die"}
+                   "went": "go", "gave": "give", "wrote": "write", "killing": "kill", "died": "die",
+                   # and English's irregular plurals of people: "one person was killed" counts people
+                   "people": "person", "men": "man", "women": "woman", "children": "child"}
 
 # "Told" and its forms: stop words elsewhere ("said"-like), but a verb a question may ask about
 # ("which agency did officials speak to?" is answered by "officials told AP"), so they become "speak".

@@ -6,10 +6,18 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
-from assistant.answer.candidates import answer_spans, answer_type, asked_phrase, names_quoted
+from assistant.answer.candidates import (
+    NUMBER,
+    Span,
+    answer_spans,
+    answer_type,
+    asked_clause,
+    asked_phrase,
+    names_quoted,
+)
 from assistant.answer.constraints import Constraint, misses, question_constraints
 from assistant.answer.evidence import CheckedSentence, Evidence
 from assistant.answer.lexicon import (
@@ -21,7 +29,7 @@ from assistant.answer.lexicon import (
     RECENT_QUESTION,
 )
 from assistant.answer.terms import canonical_terms, name_terms
-from assistant.text import number_values, words
+from assistant.text import STOPWORDS, number_values, words
 
 
 @dataclass(frozen=True)
@@ -72,6 +80,47 @@ def analyse_question(question: str) -> Question:
         speaker = tuple(t for t in dict.fromkeys(canonical_terms(who)) if t not in generic)
     return Question(question, kind, tuple(dict.fromkeys(terms)), counted, speaker, answer_type(question, kind),
                     tuple(question_constraints(question)), bool(RECENT_QUESTION.search(question)))
+
+
+_PERCENT_ASKED = re.compile(r"\b(?:percent|percentage|per cent|share|proportion)\b")
+_MONEY_ASKED = re.compile(r"\bhow much\b.*\b(?:cost|costs|money|price|prices|pay|paid|spend|spent|worth|raise|raised"
+                          r"|fund|funds|budget|salary|fine|fee|sell|sold|buy|bought)\b|[$£€¥]")
+_CURRENCY = re.compile(r"[$£€¥]|\b(?:dollars?|pounds?|euros?|yen|yuan|rupees?)\b", re.IGNORECASE)
+_PERCENT = re.compile(r"%|\bper ?cent\b", re.IGNORECASE)
+UNIT_REACH = 4  # words after a number within which the counted thing stands ("7 of the security guards")
+
+
+def of_asked_unit(q: Question, span: Span, sentence: str) -> bool:
+    """A percentage for "what percentage", a sum of money for "how much did it cost", a count of the counted thing."""
+    clause = asked_clause(q.text).lower()
+    after = sentence[span.end : span.end + 12]
+    if _PERCENT_ASKED.search(clause):
+        return bool(_PERCENT.search(span.text + after[:9]))
+    if _MONEY_ASKED.search(clause):
+        return bool(_CURRENCY.search(span.text + " " + after))
+    if q.counted:  # the counted thing, or the head of its compound ("wildfires" are "fires")
+        following = canonical_terms(" ".join(words(sentence[span.end :])[:UNIT_REACH]))
+        return any(t == c or (len(t) >= 3 and c.endswith(t)) for t in following for c in q.counted)
+    return True
+
+
+def counts_another_thing(q: Question, span: Span, sentence: str) -> bool:
+    """Whether a number counts something the question does not by name: the noun right after it is not the
+    counted thing ("six years of marriage" for "How many times has he been divorced?"). A number without a noun of
+    its own ("dozens were wounded", "7 of the guards") may count what was asked; `of_asked_unit` is the stricter
+    test that candidates must pass."""
+    if not q.counted or of_asked_unit(q, span, sentence):
+        return False
+    following = words(sentence[span.end :])[:1]
+    return bool(following) and following[0].isalpha() and following[0] not in STOPWORDS and not (
+        following[0].endswith("ed"))  # "seven injured" names no other thing
+
+
+def asked_spans(q: Question, text: str, common: Collection[str] = ()) -> list[Span]:
+    """The spans of the asked type in `text` that the question does not give, and no number that counts another
+    thing (`counts_another_thing`)."""
+    spans = answer_spans(q.atype, text, q.text, common) if q.atype else []
+    return [s for s in spans if q.atype != NUMBER or not counts_another_thing(q, s, text)]
 
 
 def has_pronoun(text: str) -> bool:
@@ -164,7 +213,7 @@ def answers_question(q: Question, sentence: CheckedSentence, weight: Callable[[s
         return False  # a name put together from quoted words, or taken from nowhere
     if q.atype:
         quoted = f" {' '.join(words(' '.join(e.text for e in sentence.evidence)))} "
-        if not any(f" {span.key} " in quoted for span in answer_spans(q.atype, sentence.text, q.text, common)):
+        if not any(f" {span.key} " in quoted for span in asked_spans(q, sentence.text, common)):
             return False
     if not speaker_named(q, sentence.text + " " + quotes):
         return False  # "What did Iraq's president say?" is not answered by a U.S. official's words

@@ -43,7 +43,7 @@ from assistant.answer.candidates import (
 )
 from assistant.answer.evidence import Evidence
 from assistant.answer.gazetteer import KIND_OF_NOUN, is_kind
-from assistant.answer.question import Question, analyse_question
+from assistant.answer.question import Question, analyse_question, of_asked_unit
 from assistant.answer.terms import canonical_terms
 from assistant.answer.values import normalize_value
 from assistant.text import STOPWORDS, stem, words
@@ -60,11 +60,6 @@ _AUXILIARY = frozenset("did does do was were is are has have had will would can 
 _SUBJECT = re.compile(r"^(?:it|he|she|they|we|you|i|this|that|these|those|the|a|an|his|her|its|their|[A-Z0-9])")
 _WH_WORD = re.compile(r"\b(?:who|whom|whose|which|what|when|where|how)\b", re.IGNORECASE)
 _LOCATIVE = frozenset({"in", "at", "on", "near", "outside", "from", "to", "into", "across"})
-_PERCENT_ASKED = re.compile(r"\b(?:percent|percentage|per cent|share|proportion)\b")
-_MONEY_ASKED = re.compile(r"\bhow much\b.*\b(?:cost|costs|money|price|prices|pay|paid|spend|spent|worth|raise|raised"
-                          r"|fund|funds|budget|salary|fine|fee|sell|sold|buy|bought)\b|[$£€¥]")
-_CURRENCY = re.compile(r"[$£€¥]|\b(?:dollars?|pounds?|euros?|yen|yuan|rupees?)\b", re.IGNORECASE)
-_PERCENT = re.compile(r"%|\bper ?cent\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -190,7 +185,7 @@ def rank_candidates(q: Question, sentences: Sequence[tuple[Evidence, float]], te
             if where or key not in kind_ok:  # a name's kind is its first occurrence's; "where" asks each one
                 shown = _of_asked_kind(q, noun, span, evidence.text, key, tokenised)
                 kind_ok.setdefault(key, shown)
-            if q.atype == NUMBER and not _of_asked_unit(q, span, evidence.text):
+            if q.atype == NUMBER and not of_asked_unit(q, span, evidence.text):
                 continue  # seven guards do not count embassies; 58 voters are no percentage
             if where and not shown:
                 continue  # "Where did they meet?" is not answered by a name this sentence does not place
@@ -273,7 +268,7 @@ def inside(short: str, long: str) -> bool:
 
 
 def _of_asked_kind(q: Question, noun: str, span: Span, sentence: str, key: str, texts: Sequence[list[str]]) -> bool:
-    if q.atype != NAME:  # a number's unit is checked occurrence by occurrence (`_of_asked_unit`)
+    if q.atype != NAME:  # a number's unit is checked occurrence by occurrence (`of_asked_unit`)
         return True
     if not noun:
         if not asked_clause(q.text).lower().startswith("where"):
@@ -323,20 +318,6 @@ def _written(key: list[str], texts: Sequence[list[str]]) -> Iterator[tuple[list[
         for i in range(len(tokens) - n + 1):
             if [t.removesuffix("'s") for t in tokens[i : i + n]] == key:
                 yield tokens, i
-
-
-def _of_asked_unit(q: Question, span: Span, sentence: str) -> bool:
-    """A percentage for "what percentage", a sum of money for "how much did it cost", a count of the counted thing."""
-    clause = asked_clause(q.text).lower()
-    after = sentence[span.end : span.end + 12]
-    if _PERCENT_ASKED.search(clause):
-        return bool(_PERCENT.search(span.text + after[:9]))
-    if _MONEY_ASKED.search(clause):
-        return bool(_CURRENCY.search(span.text + " " + after))
-    if q.counted:  # the counted thing, or the head of its compound ("wildfires" are "fires")
-        following = canonical_terms(" ".join(words(sentence[span.end :])[: NEXT_TO + 1]))
-        return any(t == c or (len(t) >= 3 and c.endswith(t)) for t in following for c in q.counted)
-    return True
 
 
 def nearness(text: str, spans: Sequence[Span], terms: Sequence[str], reach: int = NEAR_REACH) -> float:

@@ -6,9 +6,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from assistant.answer.lexicon import ATTRIBUTED, CALENDAR_WORDS, CANONICAL, DATE, QUOTATION, VAGUE
-from assistant.answer.terms import name_terms
-from assistant.text import number_values, numbers, stem, words
+from assistant.answer.lexicon import ATTRIBUTED, CALENDAR_WORDS, DATE, QUOTATION, VAGUE
+from assistant.answer.terms import canonical_terms, name_terms
+from assistant.text import number_values, numbers, words
 
 _COUNT_GAP_WORDS = 4
 
@@ -25,8 +25,7 @@ def answer_values(kind: str, text: str, focus: Sequence[str] = ()) -> list[str]:
         found.sort()
         if not focus:
             return [v for _, _, v in found]
-        positions = [m.start() for m in re.finditer(r"[A-Za-z0-9']+", text)
-                     if CANONICAL.get(stem(m.group(0)), stem(m.group(0))) in focus]
+        positions = [start for start, _ in _term_positions(text, focus)]
         ranked = []
         for _start, end, value in found:
             # "seven of al-Kadhimi's security guards" counts guards; "three rockets landed near the embassy"
@@ -40,6 +39,13 @@ def answer_values(kind: str, text: str, focus: Sequence[str] = ()) -> list[str]:
     return []
 
 
+def _term_positions(text: str, terms: Sequence[str]) -> list[tuple[int, int]]:
+    """Where `text` writes one of `terms` (as `terms.canonical_terms` reads it: "people" is "person")."""
+    wanted = set(terms)
+    return [(m.start(), m.end()) for m in re.finditer(r"[A-Za-z0-9']+", text)
+            if not wanted.isdisjoint(canonical_terms(m.group(0)))]
+
+
 def value_near_terms(kind: str, text: str, terms: Sequence[str], within: int = 8) -> bool:
     """Whether a value of the asked kind stands within `within` words of one of the question's terms
     ("survived an attempt ... on Sunday" dates the attack; "In a tweet made on Sunday, ... the attack" less so)."""
@@ -49,8 +55,7 @@ def value_near_terms(kind: str, text: str, terms: Sequence[str], within: int = 8
         spans = [(m.start, m.end) for m in numbers(text)] + [(m.start(), m.end()) for m in VAGUE.finditer(text)]
     else:
         return False
-    places = [(m.start(), m.end()) for m in re.finditer(r"[A-Za-z0-9']+", text)
-              if CANONICAL.get(stem(m.group(0)), stem(m.group(0))) in terms]
+    places = _term_positions(text, terms)
     for start, end in spans:
         for place_start, place_end in places:
             between = text[end:place_start] if place_start >= end else text[place_end:start]

@@ -235,3 +235,30 @@ def test_the_words_that_answer_are_marked_for_the_chat(seeded_session) -> None: 
     assert marked and {m.lower() for m in marked} <= {"7", "seven"}, first.text
     assert "marks" not in counted.to_json()["sentences"][0]  # the chat's, not the JSON contract's
     assert engine.ask("What is the capital of France?").sentences == []
+
+
+DIVORCE = ("Verrano and Kest to part\n2022-06-20\n\nShipping magnate Aldo Verrano and the singer Mira Kest are "
+           "divorcing after six years of marriage, their agents said on Monday. The couple married in London in "
+           "2016 and have no children together. Verrano has homes in Genoa and Monaco.\n")
+
+
+def test_a_drafted_number_of_another_unit_answers_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The model's sentence is quoted word for word, and its number is no count of what was asked: six years of
+    marriage do not say how many times he has been divorced. Asked in the unit the sentence gives, it answers."""
+    from assistant.answer import open_session
+    from assistant.config import load_settings
+    from tests.cli_helpers import run_cli
+
+    (tmp_path / "news").mkdir()
+    (tmp_path / "news" / "divorce.txt").write_text(DIVORCE, encoding="utf-8")
+    ingested = run_cli("ingest", str(tmp_path / "news"), home=tmp_path / "home")
+    assert ingested.returncode == 0, ingested.stderr
+    monkeypatch.setenv("ASSISTANT_HOME", str(tmp_path / "home"))
+    engine = _engine(open_session(load_settings()),
+                     "Aldo Verrano and the singer Mira Kest are divorcing after six years of marriage [1].")
+    times = engine.ask("How many times has Aldo Verrano been divorced, now that he is to end his marriage to "
+                       "Mira Kest?")
+    assert times.abstained and times.citations == [], times.answer
+    years = engine.ask("How many years were Aldo Verrano and Mira Kest married?")
+    assert not years.abstained and "six years" in years.answer
+    assert_verified(years)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from assistant.answer.question import analyse_question, holds_names, speaker_named
+from assistant.answer.question import analyse_question, asked_spans, holds_names, speaker_named
 from assistant.answer.values import has_answer_value
 
 
@@ -47,3 +47,15 @@ def test_a_sentence_must_give_the_questions_names_but_not_those_that_describe_th
     ivy = analyse_question("Which Ivy League school announced it will eliminate student loans?")
     assert holds_names(ivy, "Dartmouth College announced it was eliminating student loans.")  # the answer's kind
     assert not holds_names(analyse_question("Which school in Ohio dropped loans?"), "Harlow in Maine dropped loans.")
+
+
+def test_a_number_answers_only_in_the_asked_unit() -> None:
+    sentence = "Aldo Verrano and Mira Kest are divorcing after six years of marriage, their agents said."
+    times = analyse_question("How many times has Aldo Verrano been divorced?")
+    assert asked_spans(times, sentence) == []  # six years count no divorces
+    years = analyse_question("How many years were Aldo Verrano and Mira Kest married?")
+    assert [s.text for s in asked_spans(years, sentence)] == ["six"]
+    killed = analyse_question("How many people were killed in the storm?")
+    assert [s.text for s in asked_spans(killed, "One person was killed and 12 were hurt.")] == ["One", "12"]
+    assert asked_spans(killed, "Two houses were destroyed.") == []
+    assert asked_spans(analyse_question("Why did they part?"), sentence) == []  # an untyped question asks no span
