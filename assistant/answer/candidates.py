@@ -26,15 +26,20 @@ YEAR = "year"
 
 # The wh-phrase of the asked clause: the last sentence of the question, from its first wh-word.
 _WH = re.compile(r"\b(?:who|whom|whose|which|what|when|where|why|how)\b", re.IGNORECASE)
-_MEASURE_NOUN = r"(?:percentage|percent|share|proportion|number|amount|sum|price|cost|age|score|magnitude)"
+_MEASURES = "percentage percent share proportion number amount sum price cost age score magnitude".split()  # noqa: SIM905
+_MEASURE_NOUN = rf"(?:{'|'.join(_MEASURES)})"
 _NUMBER_PHRASE = re.compile(
     r"^(?:how (?:many|much|long|old|high|far|big|large|tall|fast|often|deep|heavy)\b"
     rf"|(?:what|which) (?:(?:is|was|are|were) the )?{_MEASURE_NOUN}\b)"
 )
 _YEAR_PHRASE = re.compile(r"^(?:in |by |since )?(?:what|which) year\b")
 _DATE_PHRASE = re.compile(r"^(?:when\b|(?:in |on |by )?(?:what|which) (?:year|day|date|month|decade|century)\b)")
-# "What revenue", "what country": a noun after "what" may name a measure as well as a kind of name, so only
-# "which" (a choice among named things) and "what is the name" make the answer a name.
+# "What <noun> ...?" asks for a thing of that kind, which news names, as "which <noun>" does ("What national park does
+# it threaten?"); not when the noun names an amount (a measure, or money: "What revenue did it report?") or asks
+# for a description ("What kind of tree ...?"). Stemmed, as `asked_phrase` gives the noun.
+_WHAT_NOUN = re.compile(r"^(?:in |on |at |for |from |to |by |of )?what\s")
+_AMOUNTS = "revenue profit loss sales earnings income budget salary debt value worth fine fee range".split()  # noqa: SIM905
+_NOT_A_KIND = frozenset(stem(w) for w in [*_MEASURES, *_AMOUNTS, "kind", "type", "sort"])
 _NAME_PHRASE = re.compile(r"^(?:who|whom|whose|where|which|what (?:is|was) the name)\b"
                           r"|^what (?:is|was|are|were) (?:it|they|he|she|this|the \w+) (?:called|titled|named)\b")
 # A question that ends in a gap to fill ("Beyonce released a new song, titled:", "the highest hike since:"): the
@@ -159,6 +164,9 @@ def answer_type(question: str, kind: str) -> str:
     if kind in ("person", "place"):
         return NAME
     if _NAME_PHRASE.match(clause) or _GAP_NAME.search(clause):
+        return NAME
+    noun = asked_phrase(question)[1]
+    if noun and noun not in _NOT_A_KIND and _WHAT_NOUN.match(clause):
         return NAME
     if _GAP_YEAR.search(clause):
         return YEAR

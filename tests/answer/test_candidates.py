@@ -34,6 +34,9 @@ def test_the_asked_clause_decides_the_type() -> None:
     assert _type("What is the biggest risk to the harbour, according to the mayor?") == ""
     assert _type("What kind of tree fell on the depot?") == ""
     assert _type("What revenue did the firm report?") == ""  # a measure, not a name
+    assert _type("What net profit did the firm make in the second quarter?") == ""  # money is a measure too
+    assert _type("What national park does the fire threaten?") == NAME  # "what" + a kind asks as "which" does
+    assert _type("An old coin was found off the coast. What sign did it bear?") == NAME
     # A gap to fill takes what the word before it takes: a naming verb a name, "since" a year.
     assert _type("The singer's new single is titled:") == NAME
     assert _type("A new variant has arrived. What is it called?") == NAME

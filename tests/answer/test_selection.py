@@ -60,6 +60,10 @@ def test_a_span_of_the_asked_kind_beats_a_nearer_name_of_another_kind() -> None:
                                                       ("Ossery National Park Service", False)]
     ranked = _ranked("Which bank raised rates?", [("The Bank of Lorvia raised rates, Ada Quist said.", "a1", 0.8)])
     assert ranked[0].text == "Bank of Lorvia" and ranked[0].kind_ok
+    ranked = _ranked("What national park reopened after the floods?", [  # "what" + a kind asks as "which" does
+        ("Ranger Tom Avery said Pinecrest National Park reopened after the floods.", "a1", 0.8),
+    ])
+    assert [(c.text, c.kind_ok) for c in ranked] == [("Pinecrest National Park", True), ("Ranger Tom Avery", False)]
 
 
 def test_the_text_around_a_name_can_say_what_it_is() -> None:
