@@ -35,7 +35,7 @@ _NUMBER_PHRASE = re.compile(
 _YEAR_PHRASE = re.compile(r"^(?:in |by |since )?(?:what|which) year\b")
 _DATE_PHRASE = re.compile(r"^(?:when\b|(?:in |on |by )?(?:what|which) (?:year|day|date|month|decade|century)\b)")
 # "What <noun> ...?" asks for a thing of that kind, which news names, as "which <noun>" does ("What national park does
-# it threaten?"); not when the noun names an amount (a measure, or money: "What revenue did it report?") or asks
+# it threaten?"); not when the noun names an amount (a measure, money, a range: "What revenue did it report?") or asks
 # for a description ("What kind of tree ...?"). Stemmed, as `asked_phrase` gives the noun.
 _WHAT_NOUN = re.compile(r"^(?:in |on |at |for |from |to |by |of )?what\s")
 _AMOUNTS = "revenue profit loss sales earnings income budget salary debt value worth fine fee range".split()  # noqa: SIM905

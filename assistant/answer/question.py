@@ -1,6 +1,6 @@
 """What a question asks: the kind of answer it wants and its terms (`analyse_question`), and how far a
 sentence is about it (`lexical_relevance`, `speaker_named`, `question_names`, `has_pronoun`) or answers it
-(`answers_question`)."""
+(`answers_question`, with the spans that may answer it: `asked_spans`)."""
 
 from __future__ import annotations
 
