@@ -37,7 +37,8 @@ _DATE_PHRASE = re.compile(r"^(?:when\b|(?:in |on |by )?(?:what|which) (?:year|da
 # "What <noun> ...?" asks for a thing of that kind, which news names, as "which <noun>" does ("What national park does
 # it threaten?"); not when the noun names an amount (a measure, money, a range: "What revenue did it report?") or asks
 # for a description ("What kind of tree ...?"). Stemmed, as `asked_phrase` gives the noun.
-_WHAT_NOUN = re.compile(r"^(?:in |on |at |for |from |to |by |of )?what\s")
+_PREPOSITION = r"(?:in |on |at |for |from |to |by |of )?"  # before the wh-word: "In which city ...?"
+_WHAT_NOUN = re.compile(rf"^{_PREPOSITION}what\s")
 _AMOUNTS = "revenue profit loss sales earnings income budget salary debt value worth fine fee range".split()  # noqa: SIM905
 _NOT_A_KIND = frozenset(stem(w) for w in [*_MEASURES, *_AMOUNTS, "kind", "type", "sort"])
 _NAME_PHRASE = re.compile(r"^(?:who|whom|whose|where|which|what (?:is|was) the name)\b"
@@ -135,7 +136,7 @@ def asked_phrase(question: str) -> tuple[str, str]:
     ..." -> ("Which Ivy League school", "school")): a description of the answer, not of the event asked about.
     ("", "") when it asks "who", "where", "what did ..." or the like."""
     clause = asked_clause(question)
-    match = re.match(r"^(?:in |on |at |for |from |to |by |of )?(?:which|what)\s+(.*)$", clause,
+    match = re.match(rf"^{_PREPOSITION}(?:which|what)\s+(.*)$", clause,
                      re.IGNORECASE | re.DOTALL)
     if not match:
         return "", ""
