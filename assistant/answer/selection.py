@@ -179,7 +179,7 @@ def rank_candidates(q: Question, sentences: Sequence[tuple[Evidence, float]], te
             continue  # a question states nothing
         spans = answer_spans(q.atype, evidence.text, q.text, common)
         for span in spans:
-            key = span_key(span.text)
+            key = candidate_key(q.atype, span.text)
             if not key:
                 continue
             if where or key not in kind_ok:  # a name's kind is its first occurrence's; "where" asks each one
@@ -210,7 +210,8 @@ def spans_of(q: Question, text: str, candidate: Candidate, common: set[str]) -> 
     """The spans of the asked type in `text` that give `candidate` (or a longer or shorter form of it)."""
     keys = candidate.keys
     return [s for s in answer_spans(q.atype, text, q.text, common)
-            if (k := span_key(s.text)) and (k in keys or inside(k, candidate.key) or inside(candidate.key, k))]
+            if (k := candidate_key(q.atype, s.text))
+            and (k in keys or inside(k, candidate.key) or inside(candidate.key, k))]
 
 
 def answer_marks(q: Question, text: str, top: Candidate | None, common: set[str], value: str = ""
@@ -260,6 +261,17 @@ def _merged(candidates: list[Candidate]) -> list[Candidate]:
         into.keys |= candidate.keys
         into.score = _support(into.occurrences)
     return kept
+
+
+_NUMBER_KEY_TOKEN = re.compile(r"\d+(?:\.\d+)?|[a-z]+|[$£€¥%]")
+
+
+def candidate_key(atype: str, text: str) -> str:
+    """The key by which candidates are told apart and merged (`span_key`); a number's stays whole, with its currency or
+    per cent sign: "$6 billion" is no shorter form of "$2.6 billion", nor "2%" of "2.5%", nor "500" of "1,500"."""
+    if atype != NUMBER:
+        return span_key(text)
+    return " ".join(_NUMBER_KEY_TOKEN.findall(text.lower().replace(",", "")))
 
 
 def inside(short: str, long: str) -> bool:

@@ -12,6 +12,8 @@ from assistant.answer.gazetteer import is_kind
 from assistant.answer.question import analyse_question
 from assistant.answer.selection import (
     alignment,
+    candidate_key,
+    inside,
     nearness,
     question_slot,
     rank_candidates,
@@ -121,6 +123,21 @@ def test_a_short_form_joins_the_long_name_and_more_articles_add_support() -> Non
     ])
     assert ranked[0].key == "pinecrest national park" and ranked[0].articles == 2
     assert ranked[0].keys == {"pinecrest national park", "pinecrest"}
+
+
+def test_a_number_is_no_shorter_form_of_a_longer_number() -> None:
+    """A sum is its own candidate, not a shorter form of another that holds its digits: "$6 billion" is not
+    "$2.6 billion" written short (both were one candidate, "2 6 billion"), nor "2%" "2.5%", nor "500" "1,500"."""
+    ranked = _ranked("How much has the administration approved in security assistance?", [
+        ("The administration has approved more than $6 billion in security assistance.", "a1", 0.9),
+        ("It has committed nearly $2.6 billion in security assistance to the region.", "a2", 0.5),
+        ("Congress was told it had approved $6 billion in security assistance so far.", "a3", 0.5),
+    ])
+    assert [c.key for c in ranked] == ["$ 6 billion", "$ 2.6 billion"]
+    assert ranked[0].articles == 2 and ranked[1].articles == 1
+    assert candidate_key(NUMBER, "1,500") == "1500" and not inside(candidate_key(NUMBER, "500"), "1500")
+    assert candidate_key(NUMBER, "2.5%") == "2.5 %" and not inside(candidate_key(NUMBER, "2%"), "2.5 %")
+    assert candidate_key(NAME, "the Moldova's") == span_key("the Moldova's")
 
 
 def test_span_keys_and_nearness() -> None:
