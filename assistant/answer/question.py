@@ -71,8 +71,8 @@ def analyse_question(question: str) -> Question:
     counted: tuple[str, ...] = ()
     if kind == "quantity":  # "How many of Al-Kadhimi's security guards were wounded" counts guards
         auxiliary = r"were|was|are|is|did|do|does|have|has|had|will|would"
-        match = re.search(rf"how (?:many|much)\s+(.*?)(?:\s+(?:{auxiliary})\b|\?|$)", q)
-        if match:
+        match = re.search(rf"how (?:many|much)\b(.*?)(?:\s+(?:{auxiliary})\b|\?|$)", q)
+        if match:  # "How much has the city spent?" counts nothing: the auxiliary follows at once
             counted = tuple(dict.fromkeys(canonical_terms(match.group(1))))
     speaker: tuple[str, ...] = ()
     if kind == "quote" and said:

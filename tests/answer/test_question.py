@@ -59,3 +59,7 @@ def test_a_number_answers_only_in_the_asked_unit() -> None:
     assert [s.text for s in asked_spans(killed, "One person was killed and 12 were hurt.")] == ["One", "12"]
     assert asked_spans(killed, "Two houses were destroyed.") == []
     assert asked_spans(analyse_question("Why did they part?"), sentence) == []  # an untyped question asks no span
+    assert analyse_question("How many guards were hurt?").counted == ("guard",)
+    aid = analyse_question("How much has the council approved in flood aid?")  # what follows "has" is no unit
+    assert aid.counted == ()
+    assert [s.text for s in asked_spans(aid, "The council approved £4 million.")] == ["£4 million"]
