@@ -20,8 +20,9 @@ from assistant.text import Span, sentence_spans
 ARTICLE_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
 # What `parse_article` makes of a text: raised whenever that changes for some text (boilerplate rules, date lines),
 # so that the next ingest parses and embeds again the stored articles an older version parsed, though their
-# files did not change. 2: publication days and date lines; media-player, photo-gallery and shopping lines.
-PARSER_VERSION = "2"
+# files did not change. 2: publication days and date lines; media-player, photo-gallery and shopping lines. 3:
+# newsletter plugs.
+PARSER_VERSION = "3"
 MAX_FILE_BYTES = 20 * 1024 * 1024
 
 

@@ -43,3 +43,27 @@ def test_a_saved_pages_video_player_gallery_and_shopping_lines_are_not_content()
     assert any(s.startswith("The Velmar harbour ferry") for s in sentences)
     assert any(s.startswith("Repairs are expected") for s in sentences)
     assert any(s.startswith("Watch it: The harbour festival") for s in sentences)  # a sentence, not a video link
+
+
+def test_newsletter_plugs_are_not_content() -> None:
+    """Lines that offer news "to your inbox" and ask to sign up (or name a newsletter), as saved news pages keep
+    them; a sentence of the report that mentions an inbox stays."""
+    text = (
+        "Harbour ferry suspended\n\n"
+        "The Velmar harbour ferry was suspended on Tuesday after a crane failed.\n"
+        "HARBOUR NEWSLETTER:Sign up to get daily headlines sent to your inbox\n"
+        '(You can get "5 Harbour Things" delivered to your inbox daily. Sign up here .)\n'
+        "Want this news roundup in your inbox every night? Sign up for The Quay newsletter here.\n"
+        "Passengers found a notice of the suspension in their inbox on Tuesday morning, the operator said.\n"
+        "Refunds were sent to your inbox within a day, one passenger wrote in a complaint to the port.\n"
+    )
+    article = parse_article("ferry.txt", text)
+    sentences = [text[s.start : s.end] for s in article.sentences]
+    assert not any("Sign up" in s or "newsletter" in s.lower() for s in sentences)
+    assert any(s.startswith("The Velmar harbour ferry") for s in sentences)
+    assert any(s.startswith("Passengers found a notice") for s in sentences)
+    assert any(s.startswith("Refunds were sent to your inbox") for s in sentences)  # no sign-up: reporting
+    html = parse_article("ferry.html", "<html><head><title>Ferry</title></head><body><p>The ferry was suspended on "
+                         "Tuesday.</p><p>SPORTS NEWSLETTER:Sign up to get daily updates sent to your inbox</p></body>"
+                         "</html>")
+    assert not any("NEWSLETTER" in html.text[s.start : s.end] for s in html.sentences)
