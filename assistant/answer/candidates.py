@@ -204,6 +204,9 @@ def answer_spans(atype: str, sentence: str, question: str, common: Collection[st
                 continue
         elif own and (all(stem(w) in asked.stems for w in own) or _given_as(span.text, asked.terms)):
             continue
+        elif (atype == NAME and len(own) > 1 and own[0] == words(span.text)[0] and _opens(sentence, span.start)
+              and all(stem(w) in asked.named for w in own[1:])):
+            continue  # "Repeated Covid-19 waves ...": the sentence's first word before a name the question gives
         if atype == NAME and _titled(own, asked.pairs):
             continue
         if atype == NAME and {stem(w) for w in own} <= CALENDAR_WORDS:
@@ -222,6 +225,7 @@ class _Given:
     terms: frozenset[str]  # its terms ("US" is the question's "U.S.", "United States" too)
     numbers: frozenset[float]
     pairs: frozenset[tuple[str, str]]  # two capitalised words it writes together, outside its "which ..." phrase
+    named: frozenset[str]  # its words outside its "which ..." phrase, stemmed ("Covid-19", not "national park")
 
 
 @lru_cache(maxsize=64)
@@ -233,7 +237,7 @@ def _given(question: str) -> _Given:
     pairs = {(fold(a).lower().removesuffix("'s"), fold(b).lower().removesuffix("'s"))
              for a, b in itertools.pairwise(tokens) if a[:1].isupper() and b[:1].isupper()}
     return _Given(frozenset(stem(w) for w in words(question)), frozenset(canonical_terms(question)),
-                  frozenset(numbers_), frozenset(pairs))
+                  frozenset(numbers_), frozenset(pairs), frozenset(stem(w) for w in words(" ".join(tokens))))
 
 
 def _titled(own: list[str], asked_pairs: frozenset[tuple[str, str]]) -> bool:
@@ -302,13 +306,16 @@ def _titles(sentence: str) -> list[Span]:
 
 def _sentence_opener(sentence: str, start: int, token: str, common: Collection[str]) -> bool:
     """A capitalised word that is capitalised only because it opens the sentence ("Police said ...")."""
-    before = sentence[:start].strip(" \"“‘'([")
     word = fold(token).lower().strip(".,’'")
     if word in STOPWORDS:
         return True
-    if before and not before.endswith((".", ":", "!", "?", "—", "-")):
-        return False
-    return word in common
+    return _opens(sentence, start) and word in common
+
+
+def _opens(sentence: str, start: int) -> bool:
+    """Whether the word at `start` opens the sentence (or a part after a colon or dash)."""
+    before = sentence[:start].strip(" \"“‘'([")
+    return not before or before.endswith((".", ":", "!", "?", "—", "-"))
 
 
 def _amounts(sentence: str) -> list[Span]:

@@ -60,6 +60,18 @@ def test_a_sentence_that_repeats_the_question_offers_no_answer() -> None:
     assert answer_spans(NAME, "(WNS) The carmaker recalled its vans.", question, common) == []
 
 
+def test_a_sentences_first_word_before_a_name_the_question_gives_is_no_new_name() -> None:
+    """"Repeated Kell-19 waves ..." opens with a word capitalised as every sentence's first is, before the question's
+    own name: nothing new. The words of the "which ..." phrase describe the answer and do not count as given."""
+    question = "Two years since the Kell-19 pandemic began, a new variant has arrived. What is it called?"
+    assert answer_spans(NAME, "Repeated Kell-19 waves have left millions ill.", question, set()) == []
+    assert [s.text for s in answer_spans(NAME, "Since Kell-19 began, Orla Vane has led the effort.", question,
+                                         set())] == ["Orla Vane"]  # "Since Kell-19" goes, the new name stays
+    park = "Which national park was closed by the floods this week?"
+    assert [s.text for s in answer_spans(NAME, "Pinecrest National Park officials closed the roads.", park,
+                                         set())] == ["Pinecrest National Park"]
+
+
 def test_numbers_and_dates_not_in_the_question() -> None:
     question = "How many vans did Velto recall after 3 crashes?"
     spans = [s.text for s in answer_spans(NUMBER, "Velto recalled 2.9 million vans after 3 crashes, 45% of its fleet.",
