@@ -8,7 +8,7 @@ import re
 from html.parser import HTMLParser
 from typing import NamedTuple
 
-from assistant.corpus.boilerplate import BOILERPLATE_LINE, MEDIA_LINE, NEWSLETTER_LINE, READ_MORE
+from assistant.corpus.boilerplate import READ_MORE, not_content
 from assistant.text import Span, sentence_spans
 
 _BLOCK_TAGS = {"p", "div", "br", "h1", "h2", "h3", "h4", "h5", "h6", "li", "tr", "section", "article",
@@ -123,8 +123,7 @@ def _html_block_sentences(raw: str, start: int, end: int) -> list[Span]:
 def _content_regions_in(text: str, start: int, end: int) -> list[tuple[int, int]]:
     content = text[start:end].strip()
     plain = _strip_tags(content)
-    if not content or READ_MORE.match(plain) or BOILERPLATE_LINE.match(plain) or MEDIA_LINE.match(plain) or (
-            NEWSLETTER_LINE.match(plain)):
+    if not content or READ_MORE.match(plain) or not_content(plain):
         return []
     return [(start, end)]
 
