@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -334,3 +334,18 @@ def _amounts(sentence: str) -> list[Span]:
 def lower_case_words(texts: Collection[str]) -> set[str]:
     """The words these texts write in lower case somewhere: common words, not names."""
     return {fold(w).lower() for text in texts for w in re.findall(r"\b[a-z][\w'’]*", text)}
+
+
+def common_words(texts: Collection[str], in_lower_case: Callable[[set[str]], set[str]] | None = None) -> set[str]:
+    """The words of these texts that are no names where they open a sentence: those they write in lower case
+    somewhere ("Police said ..." beside "police"), and those they capitalise only where a sentence opens that the
+    corpus writes in lower case elsewhere ("However, the landmark ...", "Losing the two schools ..."), as
+    `in_lower_case` tells. A word the texts also capitalise inside a sentence stays a name ("Apple" is a fruit too)."""
+    inside: set[str] = set()
+    openers: set[str] = set()
+    for text in texts:
+        for match in re.finditer(r"\b[A-Z][\w'’]*", text):
+            (openers if _opens(text, match.start()) else inside).add(fold(match.group(0)).lower())
+    lower = lower_case_words(texts)
+    asked = {w for w in openers - inside - lower if w not in STOPWORDS}
+    return lower | (in_lower_case(asked) if in_lower_case and asked else set())

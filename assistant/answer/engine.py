@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from assistant.answer.candidates import lower_case_words
+from assistant.answer.candidates import common_words
 from assistant.answer.confidence import Features, answer_features, confidence
 from assistant.answer.conflicts import candidate_conflicts, find_conflicts, span_conflicts, states
 from assistant.answer.evidence import (
@@ -203,7 +203,7 @@ class Engine:
     def _compose(self, q: Question, draft: str, sources: Sequence[Evidence], pool: Sequence[Evidence],
                  lenient: bool) -> Answer:
         weight = term_weights(pool)
-        common = lower_case_words([e.text for e in pool])
+        common = common_words([e.text for e in pool], getattr(self.retriever, "written_in_lower_case", None))
         fitting = [e for e in pool if fits(q, e)]
         lexical = {e.key: lexical_in_context(q, e, weight) for e in fitting}
         cosine = dict(zip([e.key for e in fitting], self.similarity(q.text, [e.text for e in fitting]), strict=True))

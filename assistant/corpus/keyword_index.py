@@ -8,11 +8,12 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 import shutil
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from pathlib import Path
 
 import tantivy
@@ -24,6 +25,7 @@ from assistant.text import STOPWORDS, normalized
 ANALYZER = "folded"  # the body's tokenizer, registered on every opened index
 HEAP_BYTES = 64_000_000  # the writer's memory before it writes a segment (tantivy's minimum is 15 MB)
 BATCH_ARTICLES = 200  # articles read from the store at a time while indexing
+LOWER_CASE_SAMPLE = 20  # chunks read to tell whether the corpus writes a word in lower case
 
 
 def analyzer(stopwords: frozenset[str] = frozenset()) -> tantivy.TextAnalyzer:
@@ -220,6 +222,24 @@ class KeywordIndex:
         clauses = [(tantivy.Occur.Should, tantivy.Query.term_query(self._schema, "body", term)) for term in terms]
         hits = searcher.search(tantivy.Query.boolean_query(clauses), k, count=False).hits
         return [(searcher.doc(address)["chunk_id"][0], float(score)) for score, address in hits]
+
+    def written_in_lower_case(self, words: Collection[str], sample: int = LOWER_CASE_SAMPLE) -> set[str]:
+        """Those of `words` (lower case) that some chunk writes in lower case: common words of the corpus, not names
+        ("however", "losing"; not "china"). Each is looked up by its stem, and the `sample` chunks BM25 ranks first
+        for it are read until one writes the word itself in lower case."""
+        found = set()
+        searcher = self.index.searcher()
+        for word in words:
+            terms = self._query_analyzer.analyze(normalized(word))
+            if len(terms) != 1:
+                continue  # a stop word, or more than one word
+            written = re.compile(rf"(?<![\w/.@-]){re.escape(word)}(?![\w/@-])")
+            query = tantivy.Query.term_query(self._schema, "body", terms[0])
+            for _, address in searcher.search(query, sample, count=False).hits:
+                if written.search(json.loads(searcher.doc(address)["record"][0])["text"]):
+                    found.add(word)
+                    break
+        return found
 
 
 def _replace(path: Path, text: str) -> None:

@@ -4,7 +4,7 @@ sync with it (`keyword_index`)."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from pathlib import Path
@@ -67,6 +67,10 @@ class HybridRetriever:
     def article_dates(self, article_ids: Iterable[str]) -> dict[str, dt.date]:
         """The publication day of each of these articles that has one (`Store.article_dates`)."""
         return self.store.article_dates(article_ids)
+
+    def written_in_lower_case(self, words: Collection[str]) -> set[str]:
+        """Those of `words` that the store's chunks write in lower case somewhere (`KeywordIndex`)."""
+        return self.keyword_index.written_in_lower_case(words)
 
     def retrieve_chunks(self, query: str, top_k: int | None = None,
                         not_before: dt.date | None = None) -> list[StoredChunk]:

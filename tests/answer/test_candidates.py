@@ -12,6 +12,7 @@ from assistant.answer.candidates import (
     answer_spans,
     answer_type,
     asked_clause,
+    common_words,
     lower_case_words,
     names_quoted,
 )
@@ -58,6 +59,32 @@ def test_a_sentence_that_repeats_the_question_offers_no_answer() -> None:
     assert answer_spans(NAME, "Police said the vans were faulty.", question, common) == []
     # A credit line is not an answer.
     assert answer_spans(NAME, "(WNS) The carmaker recalled its vans.", question, common) == []
+
+
+def test_a_common_word_that_opens_a_sentence_is_no_name() -> None:
+    """"However, ..." and "Losing ..." are capitalised only because they open their sentences, and the corpus writes
+    them in lower case elsewhere: no answer to "which landmark". A word the texts also capitalise inside a sentence
+    ("Apple", though the corpus writes "apple" too) and one the corpus never writes in lower case ("Glenbrae") stay
+    names where they open one; without the corpus's word, only the texts' own lower-case words are common."""
+    texts = ["However, the old landmark is instead being painted, the council said.",
+             "Losing the two clubs would hurt the league.",
+             "Apple data leak: files were lost.", "Officials at Apple said files were lost.",
+             "Glenbrae lowers its fares."]
+    question = "Which old landmark is to be painted?"
+    asked: list[set[str]] = []
+
+    def in_lower_case(words: set[str]) -> set[str]:  # the corpus, as the keyword index tells
+        asked.append(words)
+        return words & {"however", "losing", "apple", "officials"}
+
+    common = common_words(texts, in_lower_case)
+    # Asked: the openers the texts neither write in lower case nor capitalise inside a sentence.
+    assert asked == [{"however", "losing", "glenbrae", "officials"}]
+    assert [answer_spans(NAME, text, question, common) for text in texts[:2]] == [[], []]
+    assert [s.text for s in answer_spans(NAME, texts[2], question, common)] == ["Apple"]
+    assert [s.text for s in answer_spans(NAME, texts[4], question, common)] == ["Glenbrae"]
+    assert common_words(texts) == lower_case_words(texts)
+    assert [s.text for s in answer_spans(NAME, texts[0], question, common_words(texts))] == ["However"]
 
 
 def test_a_sentences_first_word_before_a_name_the_question_gives_is_no_new_name() -> None:

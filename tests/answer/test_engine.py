@@ -262,3 +262,34 @@ def test_a_drafted_number_of_another_unit_answers_nothing(tmp_path: Path, monkey
     years = engine.ask("How many years were Aldo Verrano and Mira Kest married?")
     assert not years.abstained and "six years" in years.answer
     assert_verified(years)
+
+
+SPIRE = ("Rust found on the Calder Spire\n2022-07-05\n\nThe Calder Spire in Varnholm is reportedly riddled with rust "
+         "and badly in need of repairs, according to a report seen by the Varnholm Courier. However, the iconic "
+         "landmark is instead being given a paint job costing 60 million crowns before next year's games, the report "
+         "says. The spire was built in 1889.\n")
+
+FEES = ("Harbour fees to rise\n2022-07-04\n\nThe port of Lemmes said its fees would rise in August. Shipping firms, "
+        "however, said they had not been told.\n")
+
+def test_a_common_word_opening_a_sentence_is_no_answer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """"However, the iconic landmark ..." reads like an apposition ("Harlow, the oldest school"), but "However" is
+    capitalised only because it opens the sentence, and another article, not retrieved, writes it in lower case: the
+    answer names the landmark the articles name."""
+    from assistant.answer import open_session
+    from assistant.config import load_settings
+    from tests.cli_helpers import run_cli
+
+    (tmp_path / "news").mkdir()
+    (tmp_path / "news" / "spire.txt").write_text(SPIRE, encoding="utf-8")
+    (tmp_path / "news" / "fees.txt").write_text(FEES, encoding="utf-8")
+    ingested = run_cli("ingest", str(tmp_path / "news"), home=tmp_path / "home")
+    assert ingested.returncode == 0, ingested.stderr
+    monkeypatch.setenv("ASSISTANT_HOME", str(tmp_path / "home"))
+    session = open_session(load_settings())
+    engine = Engine(session.retriever, ScriptedLLM("The iconic landmark is being given a paint job [1]."),
+                    session.embed_model, "scripted", 1)  # one chunk retrieved: the fees report is not
+    answer = engine.ask("Which iconic landmark is reportedly riddled with rust and badly in need of repairs?")
+    assert not answer.abstained and "Calder Spire" in answer.answer, answer.answer
+    assert not answer.answer.startswith("However")
+    assert_verified(answer)

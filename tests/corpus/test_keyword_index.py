@@ -100,6 +100,17 @@ def test_names_with_and_without_diacritics_hyphens_and_possessives_are_found(iso
     assert index.chunk_ids() == {c.chunk_id for c in store.get_chunks()}
 
 
+def test_the_words_the_corpus_writes_in_lower_case(isolated_home: Path) -> None:
+    """A word is common when some chunk writes it in lower case ("guards"), not when the corpus only capitalises it
+    ("Krakow", "Graz") or writes another form of its stem ("injured" is no "injuring")."""
+    store = _store_with(_articles())
+    index = KeywordIndex(load_settings().keyword_index_path, store)
+    index.sync()
+    asked = {"guards", "injured", "krakow", "graz", "injuring", "the", "xyzzy", "two words"}
+    assert index.written_in_lower_case(asked) == {"guards", "injured"}
+    assert index.written_in_lower_case(set()) == set()
+
+
 def _assert_same_as_a_fresh_build(index: KeywordIndex, store: Store, folder: Path) -> None:
     """Every question matches the same chunks as an index built from scratch over the store's chunks, with the
     same best chunk; every record is the store's."""
