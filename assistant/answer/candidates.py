@@ -40,7 +40,8 @@ _DATE_PHRASE = re.compile(r"^(?:when\b|(?:in |on |by )?(?:what|which) (?:year|da
 _PREPOSITION = r"(?:in |on |at |for |from |to |by |of )?"  # before the wh-word: "In which city ...?"
 _WHAT_NOUN = re.compile(rf"^{_PREPOSITION}what\s")
 _AMOUNTS = "revenue profit loss sales earnings income budget salary debt value worth fine fee range".split()  # noqa: SIM905
-_NOT_A_KIND = frozenset(stem(w) for w in [*_MEASURES, *_AMOUNTS, "kind", "type", "sort"])
+_DESCRIPTIONS = frozenset(stem(w) for w in ("kind", "type", "sort"))  # "which / what kind of ...": a description
+_NOT_A_KIND = frozenset(stem(w) for w in [*_MEASURES, *_AMOUNTS]) | _DESCRIPTIONS
 _NAME_PHRASE = re.compile(r"^(?:who|whom|whose|where|which|what (?:is|was) the name)\b"
                           r"|^what (?:is|was|are|were) (?:it|they|he|she|this|the \w+) (?:called|titled|named)\b")
 # A question that ends in a gap to fill ("Beyonce released a new song, titled:", "the highest hike since:"): the
@@ -162,11 +163,13 @@ def answer_type(question: str, kind: str) -> str:
         return YEAR
     if kind == "date" or _DATE_PHRASE.match(clause):
         return WHEN
+    noun = asked_phrase(question)[1]
+    if noun in _DESCRIPTIONS:
+        return ""  # "Which type of extreme weather ...?" asks for a kind, as "What kind of tree ...?" does
     if kind in ("person", "place"):
         return NAME
     if _NAME_PHRASE.match(clause) or _GAP_NAME.search(clause):
         return NAME
-    noun = asked_phrase(question)[1]
     if noun and noun not in _NOT_A_KIND and _WHAT_NOUN.match(clause):
         return NAME
     if _GAP_YEAR.search(clause):

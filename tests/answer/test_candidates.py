@@ -34,6 +34,7 @@ def test_the_asked_clause_decides_the_type() -> None:
     assert _type("Why did the town cancel its parade?") == ""
     assert _type("What is the biggest risk to the harbour, according to the mayor?") == ""
     assert _type("What kind of tree fell on the depot?") == ""
+    assert _type("Which type of storm swept the coast this week?") == ""  # a kind, whichever wh-word asks it
     assert _type("What revenue did the firm report?") == ""  # a measure, not a name
     assert _type("What net profit did the firm make in the second quarter?") == ""  # money is a measure too
     assert _type("What national park does the fire threaten?") == NAME  # "what" + a kind asks as "which" does
