@@ -35,13 +35,14 @@ _NUMBER_PHRASE = re.compile(
 _YEAR_PHRASE = re.compile(r"^(?:in |by |since )?(?:what|which) year\b")
 _DATE_PHRASE = re.compile(r"^(?:when\b|(?:in |on |by )?(?:what|which) (?:year|day|date|month|decade|century)\b)")
 # "What <noun> ...?" asks for a thing of that kind, which news names, as "which <noun>" does ("What national park does
-# it threaten?"); not when the noun names an amount (a measure, money, a range: "What revenue did it report?") or asks
-# for a description ("What kind of tree ...?"). Stemmed, as `asked_phrase` gives the noun.
+# it threaten?"); not when the noun names an amount (a measure, money, a range: "What revenue did it report?").
+# "What / which kind of ...?" asks for a description (`_DESCRIPTIONS`, checked first). Stemmed, as `asked_phrase`
+# gives the noun.
 _PREPOSITION = r"(?:in |on |at |for |from |to |by |of )?"  # before the wh-word: "In which city ...?"
 _WHAT_NOUN = re.compile(rf"^{_PREPOSITION}what\s")
 _AMOUNTS = "revenue profit loss sales earnings income budget salary debt value worth fine fee range".split()  # noqa: SIM905
 _DESCRIPTIONS = frozenset(stem(w) for w in ("kind", "type", "sort"))  # "which / what kind of ...": a description
-_NOT_A_KIND = frozenset(stem(w) for w in [*_MEASURES, *_AMOUNTS]) | _DESCRIPTIONS
+_NOT_A_KIND = frozenset(stem(w) for w in [*_MEASURES, *_AMOUNTS])
 _NAME_PHRASE = re.compile(r"^(?:who|whom|whose|where|which|what (?:is|was) the name)\b"
                           r"|^what (?:is|was|are|were) (?:it|they|he|she|this|the \w+) (?:called|titled|named)\b")
 # A question that ends in a gap to fill ("Beyonce released a new song, titled:", "the highest hike since:"): the
