@@ -127,7 +127,8 @@ def ingest(
     if as_json:
         print(json.dumps({"ingested": report.ingested, "unchanged": report.unchanged,
                           "skipped": [{"source": s, "reason": r} for s, r in report.skipped],
-                          "removed": report.removed, "chunks": report.chunks}))
+                          "removed": report.removed, "chunks": report.chunks,
+                          "moved": [{"from": old, "to": new} for old, new in report.moved]}))
     else:
         warn(report.summary())
 
@@ -155,15 +156,15 @@ def _indexing_notice(done: int, total: int) -> None:
 
 
 def ensure_articles(session: Session) -> None:
-    """Ingest the bundled seeds when the store is empty, saying so on stderr."""
-    if not session.store.is_empty():
-        return
-    from assistant.resources import bundled_seeds
+    """Ingest the bundled seeds when the store is empty, or holds them only under files that are gone (another copy
+    of the package, since removed), saying so on stderr."""
+    from assistant.corpus.ingest import seeds_due
 
-    seeds = bundled_seeds()
-    if not seeds.is_dir():
-        raise UserError("the store is empty: run `assistant ingest FOLDER` first")
-    warn(f"The store is empty: ingesting the bundled articles in {seeds} first.")
+    due = seeds_due(session.store)
+    if due is None:
+        return
+    seeds, notice = due
+    warn(notice)
     report = run_ingest(session, [seeds])
     warn(report.summary())
 

@@ -50,18 +50,18 @@ class SessionBackend:
         self._texts: dict[str, str | None] = {}
 
     def open(self, notice: Callable[[str], None], progress: Progress) -> None:
-        """Open the store and embedding model; ingest the bundled seeds when the store is empty."""
+        """Open the store and embedding model; ingest the bundled seeds when the store is empty (or holds them only
+        under files that are gone)."""
         from assistant.answer import open_session
-        from assistant.resources import bundled_seeds
+        from assistant.corpus.ingest import seeds_due
 
         if self.session is None:
             self.session = open_session(self.settings)
         self.session.warm_up()
-        if self.session.store.is_empty():
-            seeds = bundled_seeds()
-            if not seeds.is_dir():
-                raise UserError("the store is empty: run `assistant ingest FOLDER` or use Ingest a folder (Ctrl+P)")
-            notice(f"The store is empty: ingesting the bundled articles in {seeds} first.")
+        due = seeds_due(self.session.store, "run `assistant ingest FOLDER` or use Ingest a folder (Ctrl+P)")
+        if due is not None:
+            seeds, message = due
+            notice(message)
             report = self.session.ingest([seeds], warn=notice, progress=progress)
             notice(report.summary())
         else:  # articles changed since the keyword index was last brought up to date: now, not at the first question

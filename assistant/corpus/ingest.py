@@ -22,6 +22,7 @@ from assistant.corpus.articles import (
     text_sha256,
 )
 from assistant.corpus.chunking import WordPieces, chunk_article
+from assistant.corpus.records import StoredArticle
 from assistant.errors import UserError
 from assistant.locking import ingest_lock, lock_path
 
@@ -34,6 +35,7 @@ class IngestReport:
     unchanged: list[str] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
+    moved: list[tuple[str, str]] = field(default_factory=list)  # (old source, new source): same text, file moved
     chunks: int = 0
 
     def summary(self) -> str:
@@ -45,6 +47,7 @@ class IngestReport:
                 kind = "duplicate text" if reason.startswith("same text as") else reason.split(" (")[0]
                 reasons[kind] = reasons.get(kind, 0) + 1
             text += " (" + ", ".join(f"{kind}: {n}" for kind, n in reasons.items()) + ")"
+        text += f", {len(self.moved)} moved" if self.moved else ""
         return text + (f", {len(self.removed)} removed" if self.removed else "")
 
 
@@ -58,7 +61,8 @@ def ingest_paths(
     progress: Callable[[int, int, str], None] = lambda done, total, name: None,
     batch_chunks: int = INGEST_BATCH_CHUNKS,
 ) -> IngestReport:
-    """Ingest article files into the store; unchanged files are skipped, changed ones replaced.
+    """Ingest article files into the store; unchanged files are skipped, changed ones replaced, and a file whose
+    text is stored only under files that are gone is taken as moved (`IngestReport.moved`).
 
     Chunks of several articles are embedded together (one model call per 32 chunks of similar length) and
     written together (one Chroma call per step and per ~256 chunks, `Store.write_steps`) in batches of about
@@ -68,6 +72,37 @@ def ingest_paths(
     files = list(dict.fromkeys(_resolve(p) for p in find_articles(paths)))
     with ingest_lock(lock_path(data_home(), str(getattr(store, "identity", "store"))), warn):
         return _ingest_files(files, store, embed_model, chunk_tokens, prune, warn, progress, max(1, batch_chunks))
+
+
+def seeds_due(store: Any, hint: str = "run `assistant ingest FOLDER` first") -> tuple[Path, str] | None:
+    """The bundled demo articles and the notice to give, when they must be ingested now: into an empty store, or
+    because the store holds them only under files that are gone (another copy of the package, since removed,
+    whose paths its citations would name). An empty store and no bundled articles: `UserError` with `hint`."""
+    from assistant.resources import bundled_seeds
+
+    seeds = bundled_seeds()
+    if store.is_empty():
+        if not seeds.is_dir():
+            raise UserError(f"the store is empty: {hint}")
+        return seeds, f"The store is empty: ingesting the bundled articles in {seeds} first."
+    if seeds.is_dir() and moved_away([seeds], store):
+        return seeds, f"The bundled articles are stored under files that are gone: storing them from {seeds}."
+    return None
+
+
+def moved_away(paths: list[Path], store: Any) -> bool:
+    """Whether the store holds the text of one of these article files only under files that are gone (a copy of
+    the package since removed, a folder moved): then an ingest of `paths` moves the records to these files."""
+    shas = set()
+    for path in find_articles(paths):
+        try:
+            shas.add(text_sha256(read_text(path)))
+        except UserError:  # unreadable: the ingest reports it
+            continue
+    live: dict[str, bool] = {}
+    for copy in store.find_by_sha(*shas) if shas else []:
+        live[copy.sha256] = live.get(copy.sha256, False) or Path(copy.source).exists()
+    return not all(live.values())
 
 
 def _resolve(path: Path) -> Path:
@@ -106,9 +141,13 @@ class _StoredTexts:
         """Whether the store holds this text for this article, as this version parses it."""
         return article_id not in self.outdated and self.sha_of.get(article_id) == text_sha256(text)
 
-    def twin(self, article: Article) -> str | None:
-        """The source of another article holding the same text, if any."""
-        return next((s for i, s in self.holders.get(article.sha256, {}).items() if i != article.article_id), None)
+    def others(self, article: Article) -> dict[str, str]:
+        """The other articles holding the same text: {article id: source}."""
+        return {i: s for i, s in self.holders.get(article.sha256, {}).items() if i != article.article_id}
+
+    def forget(self, article_ids: list[str]) -> None:
+        for article_id in article_ids:
+            self.holders.get(self.sha_of.pop(article_id, ""), {}).pop(article_id, None)
 
     def record(self, article_id: str, sha256: str, source: str) -> None:
         old = self.sha_of.get(article_id)
@@ -188,6 +227,21 @@ def _embed(embed_model: Any, batch: _Batch, progress: Callable[[int], None], mea
     return out
 
 
+def _stale_copies(stored: list[StoredArticle]) -> list[tuple[StoredArticle, str]]:
+    """Stored articles whose file is gone while another stored article with the same text has its file, each with
+    that file: left by an ingest that stopped between writing a moved article and removing its old record."""
+    by_text: dict[str, list[StoredArticle]] = {}
+    for article in stored:
+        by_text.setdefault(article.sha256, []).append(article)
+    out = []
+    for copies in by_text.values():
+        if len(copies) > 1:
+            present = [Path(a.source).exists() for a in copies]
+            live = next((a.source for a, here in zip(copies, present, strict=True) if here), None)
+            out += [(a, live) for a, here in zip(copies, present, strict=True) if live is not None and not here]
+    return out
+
+
 def _ingest_files(
     files: list[Path],
     store: Any,
@@ -209,7 +263,11 @@ def _ingest_files(
     report = IngestReport()
     stored = store.list_articles()
     store.remove_orphan_chunks({a.article_id for a in stored})  # from here on, only recorded articles have chunks
-    texts = _StoredTexts(stored)
+    stale = _stale_copies(stored)
+    store.remove_articles(a.article_id for a, _ in stale)
+    report.moved += [(a.source, live) for a, live in stale]
+    texts = _StoredTexts([a for a in stored if a.article_id not in {b.article_id for b, _ in stale}])
+    moves: dict[str, list[tuple[str, str]]] = {}  # new source -> (article id, source) of the copies it replaces
     pieces = WordPieces()
     batch = _Batch()
     handled = 0
@@ -253,12 +311,16 @@ def _ingest_files(
                 warn(f"skipped {path}: no text")
                 handled += 1
                 continue
-            twin = texts.twin(article)
+            others = texts.others(article)
+            twin = next((s for s in others.values() if Path(s).exists()), None)
             if twin is not None:
                 report.skipped.append((source, f"same text as {twin}"))
                 warn(f"skipped {path}: same text as {twin}")
                 handled += 1
                 continue
+            if others:  # the files of all other copies are gone: the article moved here
+                moves[source] = list(others.items())
+                texts.forget(list(others))
             texts.record(article.article_id, article.sha256, article.source)
             chunks = chunk_article(article, pieces.count, chunk_tokens)
             batch.articles.append((article, chunks))
@@ -273,6 +335,10 @@ def _ingest_files(
     finally:
         if writes is not None and not writes.failed:  # what was embedded before a failure is still written
             writes.finish(report)
+    written = set(report.ingested)
+    replaced = [(old_id, old, new) for new, olds in moves.items() if new in written for old_id, old in olds]
+    store.remove_articles(old_id for old_id, _, _ in replaced)  # after the moved article's record is written
+    report.moved += [(old, new) for _, old, new in replaced]
     progress(len(files), len(files), "")
     if prune:
         gone = [a for a in store.list_articles() if not Path(a.source).exists()]

@@ -162,8 +162,10 @@ class Store:
         pairs = zip(result["ids"], result["metadatas"] or [], strict=False)
         return {i: str((m or {}).get("sha256", "")) for i, m in pairs}
 
-    def find_by_sha(self, sha256: str) -> list[StoredArticle]:
-        result = self.articles.get(where={"sha256": sha256}, include=["metadatas"])
+    def find_by_sha(self, *sha256: str) -> list[StoredArticle]:
+        """The stored articles holding any of these texts (by their SHA-256)."""
+        where: Any = {"sha256": sha256[0] if len(sha256) == 1 else {"$in": list(sha256)}}
+        result = self.articles.get(where=where, include=["metadatas"])
         return [article_from_record(i, m) for i, m in zip(result["ids"], result["metadatas"] or [], strict=False)]
 
     def get_article(self, article_id: str) -> StoredArticle | None:

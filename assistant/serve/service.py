@@ -57,8 +57,7 @@ class Service:
         from assistant.answer import open_session
 
         session = open_session(settings, llm, loading_models)
-        if session.store.is_empty():
-            self._ingest_seeds(session)
+        self._ingest_seeds(session)
         session.index_keywords()
         session.warm_up()
         self.session, self.llm = session, llm
@@ -68,12 +67,14 @@ class Service:
 
     @staticmethod
     def _ingest_seeds(session: Any) -> None:
-        from assistant.resources import bundled_seeds
+        """Ingest the bundled articles into an empty store, or when it holds them only under files that are gone."""
+        from assistant.corpus.ingest import seeds_due
 
-        seeds = bundled_seeds()
-        if not seeds.is_dir():
-            raise UserError("the store is empty: run `assistant ingest FOLDER` first")
-        log.info("the store is empty: ingesting the bundled articles in %s first", seeds)
+        due = seeds_due(session.store)
+        if due is None:
+            return
+        seeds, notice = due
+        log.info("%s", notice)
         report = session.ingest([seeds], warn=log.warning, progress=lambda done, total, name: None)
         log.info("%s", report.summary())
 

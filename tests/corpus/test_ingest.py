@@ -128,3 +128,47 @@ def test_an_ingest_whose_keyword_index_is_locked_still_succeeds(isolated_home: P
     assert len(warnings) == 1 and warnings[0].startswith("the keyword index was not brought up to date")
     assert session.retriever.retrieve_chunks("How many guards were injured?")  # the question indexed them
     assert session.index_keywords() == 0
+
+
+def test_a_moved_folder_takes_its_stored_articles_along(tmp_path: Path, session) -> None:  # type: ignore[no-untyped-def]
+    """The same text at a new path whose stored copy's file is gone is the article moved, not a duplicate: the store
+    names the new file (citations must open it), without a second copy; a copy whose original is still there stays
+    a duplicate (above)."""
+    old = tmp_path / "old"
+    shutil.copytree(SEEDS, old)
+    _ingest(session, [old])
+    chunks = session.store.chunk_count()
+    new = (tmp_path / "new").resolve()
+    old.rename(new)
+
+    report = _ingest(session, [new])
+    names = sorted(p.name for p in new.iterdir())
+    assert sorted(report.moved) == [(str(old.resolve() / n), str(new / n)) for n in names]
+    assert report.skipped == [] and len(report.ingested) == 5 and "5 moved" in report.summary()
+    stored = session.store.list_articles()
+    assert [a.source for a in stored] == [str(new / n) for n in names]
+    assert session.store.chunk_count() == chunks
+    assert {c.source for c in session.store.get_chunks(article_ids=[a.article_id for a in stored])} == {
+        str(new / n) for n in names}
+    again = _ingest(session, [new])
+    assert len(again.unchanged) == 5 and again.moved == [] and again.ingested == []
+
+
+def test_an_ingest_stopped_before_a_moved_article_lost_its_old_record_is_finished_by_the_next(  # type: ignore[no-untyped-def]
+        tmp_path: Path, session, monkeypatch: pytest.MonkeyPatch) -> None:
+    first, moved_to, other = tmp_path / "first", tmp_path / "moved", tmp_path / "other"
+    first.mkdir()
+    other.mkdir()
+    (first / "a.txt").write_text((SEEDS / "001_b424cb375d711392.txt").read_text(encoding="utf-8"), encoding="utf-8")
+    (other / "b.txt").write_text((SEEDS / "002_f6aab3316618959c.txt").read_text(encoding="utf-8"), encoding="utf-8")
+    _ingest(session, [first])
+    first.rename(moved_to)
+    with monkeypatch.context() as patch:  # stopped after the new record was written, before the old one went
+        patch.setattr(session.store, "remove_articles", lambda article_ids: 0)
+        _ingest(session, [moved_to])
+    assert len(session.store.list_articles()) == 2
+
+    report = _ingest(session, [other])
+    assert report.moved == [(str(first.resolve() / "a.txt"), str(moved_to.resolve() / "a.txt"))]
+    assert [a.source for a in session.store.list_articles()] == [str(moved_to.resolve() / "a.txt"),
+                                                                 str(other.resolve() / "b.txt")]
