@@ -158,7 +158,7 @@ def _indexing_notice(done: int, total: int) -> None:
 def ensure_articles(session: Session) -> None:
     """Ingest the bundled seeds when the store is empty, or holds them only under files that are gone (another copy
     of the package, since removed), saying so on stderr."""
-    from assistant.corpus.ingest import seeds_due
+    from assistant.corpus import seeds_due
 
     due = seeds_due(session.store)
     if due is None:

@@ -53,7 +53,7 @@ class SessionBackend:
         """Open the store and embedding model; ingest the bundled seeds when the store is empty (or holds them only
         under files that are gone)."""
         from assistant.answer import open_session
-        from assistant.corpus.ingest import seeds_due
+        from assistant.corpus import seeds_due
 
         if self.session is None:
             self.session = open_session(self.settings)

@@ -11,7 +11,7 @@ from assistant.corpus.articles import (
     read_article,
 )
 from assistant.corpus.chunking import chunk_article
-from assistant.corpus.ingest import IngestReport, ingest_paths
+from assistant.corpus.ingest import IngestReport, ingest_paths, seeds_due
 from assistant.corpus.keyword_index import KeywordIndex
 from assistant.corpus.records import StoredArticle, StoredChunk
 from assistant.corpus.retrieval import HybridRetriever, build_retriever
@@ -34,4 +34,5 @@ __all__ = [
     "open_store",
     "parse_article",
     "read_article",
+    "seeds_due",
 ]

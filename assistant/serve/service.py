@@ -68,7 +68,7 @@ class Service:
     @staticmethod
     def _ingest_seeds(session: Any) -> None:
         """Ingest the bundled articles into an empty store, or when it holds them only under files that are gone."""
-        from assistant.corpus.ingest import seeds_due
+        from assistant.corpus import seeds_due
 
         due = seeds_due(session.store)
         if due is None:
