@@ -36,7 +36,7 @@ from assistant.answer.question import (
 )
 from assistant.answer.recency import mark_stale, newest_only, not_before
 from assistant.answer.selection import Candidate, answer_marks, holds, rank_candidates
-from assistant.answer.support import find_support, verify_sentences
+from assistant.answer.support import as_quoted, find_support, verify_sentences
 from assistant.answer.values import has_answer_value, value_near_terms
 from assistant.config import Settings
 from assistant.corpus import StoredChunk
@@ -264,6 +264,7 @@ class Engine:
                 # The quote stays verbatim in `citations`; the answer sentence loses any "[n]" the article had.
                 kept.insert(0, CheckedSentence(text=parse_markers(direct.text)[0], evidence=support, repaired=True,
                                                 picked=True))
+        kept = as_quoted(kept, relevant or pool, self.similarity)[:MAX_ANSWER_SENTENCES]
         if not any(s.supported for s in kept):
             return Answer(q.text, ABSTAIN_TEXT, True, [], [], [], self.model_name, {}, draft=draft)
 

@@ -9,6 +9,7 @@ from types import SimpleNamespace
 import pytest
 
 from assistant.answer.engine import Answer, Engine
+from tests.answer.samples import ArticlesRetriever
 
 ANSWERABLE = [
     ("How many guards were injured?", "seven"),
@@ -293,3 +294,31 @@ def test_a_common_word_opening_a_sentence_is_no_answer(tmp_path: Path, monkeypat
     assert not answer.abstained and "Calder Spire" in answer.answer, answer.answer
     assert not answer.answer.startswith("However")
     assert_verified(answer)
+
+
+_CUP = {"final.txt": ("Wolves win the Halvic Cup", "Port Adler Wolves defeated Castellan Rovers 87-81 in the final on "
+                      "Saturday to win the Halvic Cup. The attendance of 18,200 was a record.")}
+
+
+@pytest.mark.parametrize("draft", ["The Halvic Cup was won by Castellan Rovers [1].",
+                                   "Castellan Rovers won the Halvic Cup [1].",
+                                   "Castellan Rovers [1]."], ids=["passive", "active", "name-only"])
+def test_a_paraphrase_that_swaps_roles_never_reaches_the_answer(seeded_session, draft: str) -> None:  # type: ignore[no-untyped-def]
+    """Issue 22's failure class 2: the model's sentence holds every word of the quote ("won" / "win", both names)
+    with the roles swapped, which the support check, reading words, numbers, names and negation, cannot see. The
+    answer is the source sentence itself, cited, never the model's rewording."""
+    articles = ArticlesRetriever(_CUP)
+    answer = articles.engine(seeded_session.embed_model, draft).ask("Who won the Halvic Cup?")
+    assert not answer.abstained
+    assert answer.answer.startswith("Port Adler Wolves defeated Castellan Rovers 87-81"), answer.answer
+    assert "won by" not in answer.answer and not answer.answer.startswith("Castellan")
+    assert all(articles.verbatim(c) for c in answer.citations) and all(s.citations for s in answer.sentences)
+
+
+def test_the_models_own_words_are_kept_when_they_are_a_source_sentence(seeded_session) -> None:  # type: ignore[no-untyped-def]
+    """A draft sentence that is a source sentence word for word stays as it is, cited, and a second sentence saying
+    the same is kept once."""
+    articles = ArticlesRetriever(_CUP)
+    draft = "The attendance of 18,200 was a record [1]. The attendance of 18,200 was a record."
+    answer = articles.engine(seeded_session.embed_model, draft).ask("What was the attendance at the final?")
+    assert answer.answer == "The attendance of 18,200 was a record [1].", answer.answer
