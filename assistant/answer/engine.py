@@ -25,19 +25,17 @@ from assistant.answer.question import (
     Question,
     analyse_question,
     answers_question,
-    asked_spans,
     fits,
     has_pronoun,
     holds_names,
     lexical_in_context,
     lexical_relevance,
-    speaker_named,
     term_weights,
 )
 from assistant.answer.recency import mark_stale, newest_only, not_before
-from assistant.answer.selection import Candidate, answer_marks, holds, rank_candidates
+from assistant.answer.selection import Candidate, answer_marks, direct_answer, holds, rank_candidates
 from assistant.answer.support import as_quoted, find_support, verify_sentences
-from assistant.answer.values import has_answer_value, value_near_terms
+from assistant.answer.values import has_answer_value
 from assistant.config import Settings
 from assistant.corpus import StoredChunk
 from assistant.errors import UserError
@@ -53,8 +51,6 @@ PROMPT_SOURCES = 5
 MAX_ANSWER_SENTENCES = 4
 CONFLICT_MIN_LEXICAL = 0.6
 COPY_MIN_LEXICAL = 0.25  # a sentence of a copy that holds a quarter of the question's terms may differ in the answer
-DIRECT_MIN_LEXICAL = 0.6
-DIRECT_MIN_LEXICAL_OTHER = 0.75
 
 
 @dataclass
@@ -257,8 +253,8 @@ class Engine:
                 kept = [s for s in kept if not s.supported]
             # A side of a conflict between copies of one report is a relevant sentence that gives the value, however
             # few of the question's terms it holds.
-            direct = self._direct_answer(q, claims[0].evidence if claims else relevant, lexical, common,
-                                         needed=0.0 if claims else None)
+            direct = direct_answer(q, claims[0].evidence if claims else relevant, lexical, common,
+                                   needed=0.0 if claims else None)
             if direct is not None:
                 support = find_support(direct.text, relevant, self.similarity) or [direct]
                 # The quote stays verbatim in `citations`; the answer sentence loses any "[n]" the article had.
@@ -300,26 +296,6 @@ class Engine:
         lexical, best = max(((lexical_in_context(q, e, weight), e) for e in first.evidence), key=lambda x: x[0])
         return answer_features(q, best, lexical, self.similarity(q.text, [best.text])[0], articles, first.picked,
                                conflict, common, ranked)
-
-    @staticmethod
-    def _direct_answer(q: Question, candidates: Sequence[Evidence], lexical: dict[Any, float],
-                       common: set[str], needed: float | None = None) -> Evidence | None:
-        """The source sentence that best answers the question by itself, if one clearly does.
-
-        It must hold a value of the asked kind (a span of the asked type the question does not give) and most
-        of the question's terms (`needed`, by default 60% for typed questions, 75% for others); with conflicting
-        values, `candidates` are the sentences of the value most articles give.
-        """
-        typed = q.atype or q.kind in ("quantity", "date", "person", "quote")
-        if needed is None:
-            needed = DIRECT_MIN_LEXICAL if typed else DIRECT_MIN_LEXICAL_OTHER
-        fitting = [e for e in candidates
-                   if lexical.get(e.key, 0.0) >= needed and not e.text.rstrip().endswith("?")
-                   and has_answer_value(q.kind, e.text, q.terms) and speaker_named(q, e.text_in_context)
-                   and holds_names(q, e.text_in_passage)
-                   and (not q.atype or asked_spans(q, e.text, common))]
-        return max(fitting, key=lambda e: (round(lexical.get(e.key, 0.0), 2), value_near_terms(q.kind, e.text, q.terms),
-                                           e.relevance), default=None)
 
 
 def _is_relevant(lexical: float, cosine: float) -> bool:

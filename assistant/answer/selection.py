@@ -27,6 +27,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from assistant.answer.candidates import (
     IRREGULAR_PAST,
@@ -43,12 +44,21 @@ from assistant.answer.candidates import (
 )
 from assistant.answer.evidence import Evidence
 from assistant.answer.gazetteer import KIND_OF_NOUN, is_kind
-from assistant.answer.question import Question, analyse_question, of_asked_unit
+from assistant.answer.question import (
+    Question,
+    analyse_question,
+    asked_spans,
+    holds_names,
+    of_asked_unit,
+    speaker_named,
+)
 from assistant.answer.terms import canonical_terms
-from assistant.answer.values import normalize_value
+from assistant.answer.values import has_answer_value, normalize_value, value_near_terms
 from assistant.text import STOPWORDS, stem, words
 
 KIND_MISMATCH = 0.5
+DIRECT_MIN_LEXICAL = 0.6  # of the question's terms a direct answer holds (typed questions)
+DIRECT_MIN_LEXICAL_OTHER = 0.75
 OTHER_ARTICLES = 0.25  # each other article giving the candidate adds this share of its best occurrence there
 MAX_OTHER_ARTICLES = 2
 NEXT_TO = 3  # words between "a" / "the" and the asked noun in an apposition ("Harlow, the oldest school")
@@ -199,6 +209,26 @@ def rank_candidates(q: Question, sentences: Sequence[tuple[Evidence, float]], te
     for candidate in candidates:
         candidate.score = _support(candidate.occurrences)
     return sorted(_merged(candidates), key=lambda c: -c.score)
+
+
+def direct_answer(q: Question, candidates: Sequence[Evidence], lexical: dict[Any, float],
+                   common: set[str], needed: float | None = None) -> Evidence | None:
+    """The source sentence that best answers the question by itself, if one clearly does.
+
+    It must hold a value of the asked kind (a span of the asked type the question does not give) and most
+    of the question's terms (`needed`, by default 60% for typed questions, 75% for others); with conflicting
+    values, `candidates` are the sentences of the value most articles give.
+    """
+    typed = q.atype or q.kind in ("quantity", "date", "person", "quote")
+    if needed is None:
+        needed = DIRECT_MIN_LEXICAL if typed else DIRECT_MIN_LEXICAL_OTHER
+    fitting = [e for e in candidates
+               if lexical.get(e.key, 0.0) >= needed and not e.text.rstrip().endswith("?")
+               and has_answer_value(q.kind, e.text, q.terms) and speaker_named(q, e.text_in_context)
+               and holds_names(q, e.text_in_passage)
+               and (not q.atype or asked_spans(q, e.text, common))]
+    return max(fitting, key=lambda e: (round(lexical.get(e.key, 0.0), 2), value_near_terms(q.kind, e.text, q.terms),
+                                       e.relevance), default=None)
 
 
 def holds(q: Question, text: str, candidate: Candidate, common: set[str]) -> bool:
