@@ -20,6 +20,9 @@ it gathers:
 - how many articles give it.
 
 A name written shorter inside a longer one ("Yellowstone" in "Yellowstone National Park") is one candidate.
+
+Without candidates (no span asked, or none found), `direct_answer` picks the source sentence that holds a value of
+the asked kind and most of the question's terms, if one does.
 """
 
 from __future__ import annotations
