@@ -34,7 +34,7 @@ from assistant.answer.question import (
 )
 from assistant.answer.recency import mark_stale, newest_only, not_before
 from assistant.answer.selection import Candidate, answer_marks, direct_answer, holds, rank_candidates
-from assistant.answer.support import as_quoted, find_support, verify_sentences
+from assistant.answer.support import as_quoted, find_support, quote_support, verify_sentences
 from assistant.answer.values import has_answer_value
 from assistant.config import Settings
 from assistant.corpus import StoredChunk
@@ -243,11 +243,9 @@ class Engine:
             kept = [s for s in kept if not s.supported or holds(q, s.text, top, common)]
             best = top.occurrences[0].evidence
             if not any(s.supported for s in kept) and holds_names(q, best.text_in_passage):
-                support = find_support(best.text, relevant, self.similarity) or [best]
-                if best not in support:
-                    support = [best]
-                kept.insert(0, CheckedSentence(text=parse_markers(best.text)[0], evidence=support, repaired=True,
-                                                picked=True))
+                kept.insert(0, CheckedSentence(text=parse_markers(best.text)[0],
+                                                evidence=quote_support(best, relevant, self.similarity),
+                                                repaired=True, picked=True))
         elif not any(s.supported and has_answer_value(q.kind, s.text, q.terms) for s in kept):
             if q.kind in ("quantity", "date", "quote"):  # sentences without the asked value do not answer
                 kept = [s for s in kept if not s.supported]

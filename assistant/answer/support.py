@@ -142,28 +142,33 @@ def _one_article(evidence: Sequence[Evidence]) -> bool:
     return 0 <= second.start - first.end <= 2  # neighbours: ". " or a line break apart
 
 
-def as_quoted(sentences: Sequence[CheckedSentence], pool: Sequence[Evidence], similarity: Similarity | None = None,
-              question: str = "") -> list[CheckedSentence]:
+def quote_support(quote: Evidence, pool: Sequence[Evidence], similarity: Similarity | None = None) -> list[Evidence]:
+    """The citations of a source sentence given as an answer: the sentences in `pool` that support it (other articles
+    saying the same) when it is among them, else itself alone."""
+    support = find_support(quote.text, pool, similarity)
+    return support if quote in support else [quote]
+
+
+def as_quoted(sentences: Sequence[CheckedSentence], pool: Sequence[Evidence],
+              similarity: Similarity | None = None) -> list[CheckedSentence]:
     """The supported sentences as the sources write them: a sentence of the model's that is not one of its quotes
-    word for word gives way to the quote that supports it (or the pair, when it took both), cited with the sentences
-    in `pool` that support the quote itself. The support check reads words, numbers, names and negation, not who
-    did what to whom: "The cup was won by Rovers" holds every word of "Wolves beat Rovers to win the cup". Quoted,
-    the answer says only what a source says. Sentences that say the same thing twice are kept once."""
+    word for word gives way to the quote that supports it (or the pair, when it took both), cited as
+    `quote_support` cites it. The support check reads words, numbers, names and negation, not who did what to
+    whom: "The cup was won by Rovers" holds every word of "Wolves beat Rovers to win the cup". Quoted, the answer
+    says only what a source says. Sentences that say the same thing twice are kept once."""
     out: list[CheckedSentence] = []
     seen: set[tuple[str, ...]] = set()
     for sentence in sentences:
         quotes = [sentence]
         written = {tuple(words(parse_markers(e.text)[0])) for e in sentence.evidence}
         if sentence.supported and tuple(words(sentence.text)) not in written:
-            alone = check_support(sentence.text, [sentence.evidence[0].text], similarity, question).ok
-            quotes = []
-            for evidence in sentence.evidence[:1] if alone else sentence.evidence:
-                support = find_support(evidence.text, pool, similarity) or [evidence]
-                quotes.append(CheckedSentence(parse_markers(evidence.text)[0],
-                                              support if evidence in support else [evidence],
-                                              sentence.cited_by_model, sentence.repaired, sentence.picked))
+            alone = check_support(sentence.text, [sentence.evidence[0].text], similarity).ok
+            quotes = [CheckedSentence(parse_markers(e.text)[0], quote_support(e, pool, similarity),
+                                      sentence.cited_by_model, sentence.repaired, sentence.picked)
+                      for e in (sentence.evidence[:1] if alone else sentence.evidence)]
         for quote in quotes:
-            if tuple(words(quote.text)) not in seen:
-                seen.add(tuple(words(quote.text)))
+            key = tuple(words(quote.text))
+            if key not in seen:
+                seen.add(key)
                 out.append(quote)
     return out

@@ -264,9 +264,10 @@ def _ingest_files(
     stored = store.list_articles()
     store.remove_orphan_chunks({a.article_id for a in stored})  # from here on, only recorded articles have chunks
     stale = _stale_copies(stored)
-    store.remove_articles(a.article_id for a, _ in stale)
+    stale_ids = {a.article_id for a, _ in stale}
+    store.remove_articles(stale_ids)
     report.moved += [(a.source, live) for a, live in stale]
-    texts = _StoredTexts([a for a in stored if a.article_id not in {b.article_id for b, _ in stale}])
+    texts = _StoredTexts([a for a in stored if a.article_id not in stale_ids])
     moves: dict[str, list[tuple[str, str]]] = {}  # new source -> (article id, source) of the copies it replaces
     pieces = WordPieces()
     batch = _Batch()
