@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from assistant.corpus.boilerplate import FEED_FOOTER, OUTLET_LINE, READ_MORE, content_regions, looks_like_headline
-from assistant.corpus.dates import published_day
+from assistant.corpus.dates import masthead_day, published_day
 from assistant.corpus.html_text import parse_html
 from assistant.errors import UserError
 from assistant.text import Span, sentence_spans
@@ -21,8 +21,8 @@ ARTICLE_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
 # What `parse_article` makes of a text: raised whenever that changes for some text (boilerplate rules, date lines),
 # so that the next ingest parses and embeds again the stored articles an older version parsed, though their
 # files did not change. 2: publication days and date lines; media-player, photo-gallery and shopping lines. 3:
-# newsletter plugs.
-PARSER_VERSION = "3"
+# newsletter plugs. 4: masthead lines ("The Ledger - Friday, October 30, 2026").
+PARSER_VERSION = "4"
 MAX_FILE_BYTES = 20 * 1024 * 1024
 
 
@@ -178,14 +178,16 @@ def parse_article(source: str, text: str) -> Article:
     return Article(source=source, text=text, title=title, sentences=sentences, metadata=_with_day(metadata))
 
 
-DATE_LINES = 3  # the first lines of an article in which a line that is only a date is its publication date
+DATE_LINES = 3  # the first lines of an article in which a date line or a masthead gives its publication date
 
 
 def _date_line(text: str, regions: list[tuple[int, int]]) -> tuple[tuple[int, int], str] | None:
-    """The region among the first `DATE_LINES` that is only a date ("2022-07-08", "Published: Jul 8, 2022"),
-    with that date as an ISO day."""
+    """The region among the first `DATE_LINES` that is only a date ("2022-07-08", "Published: Jul 8, 2022") or
+    an outlet's masthead with the date ("Sportsdesk Daily - 15 November 2026, 09:12"), with that date as an ISO
+    day."""
     for region in regions[:DATE_LINES]:
-        day = published_day(text[region[0] : region[1]])
+        line = text[region[0] : region[1]]
+        day = published_day(line) or masthead_day(line)
         if day:
             return region, day
     return None

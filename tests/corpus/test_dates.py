@@ -6,7 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 from assistant.corpus import parse_article
-from assistant.corpus.dates import as_day, published_day
+from assistant.corpus.dates import as_day, masthead_day, published_day
 from tests.corpus.helpers import sentence_texts
 
 
@@ -32,6 +32,25 @@ def test_a_date_line_under_the_title_is_metadata_not_a_sentence(tmp_path: Path) 
                                        "Ferries run again on Monday."]
     late = "Ferry strike ends\n\nThe union ended its strike.\n\nThe talks began on 1 July 2022.\n"  # not a date line
     assert "date" not in parse_article(str(tmp_path / "b.txt"), late).metadata
+
+
+def test_a_masthead_gives_the_day_a_line_of_prose_does_not() -> None:
+    assert masthead_day("The Ledger - Friday, October 30, 2026") == "2026-10-30"
+    assert masthead_day("Radio Vantry News | 12 October 2026, 07:30") == "2026-10-12"
+    assert masthead_day("Fennick Herald, Friday 30 October 2026") == "2026-10-30"
+    for line in ("Police said the march on June 1, 2020 was peaceful", "Storm hits coast - 3 dead, July 8, 2022",
+                 "LORVIK, Nov 14 (Halvic Press Agency) - By Ane Drossel", "Gulf Today Report",
+                 "By Marit Olsvang, Sports Reporter", "Markets Daily | Friday", ""):
+        assert masthead_day(line) is None, line
+
+
+def test_a_masthead_under_the_title_dates_the_article_and_is_no_sentence(tmp_path: Path) -> None:
+    text = ("Wolves win the cup\nLorvik Evening Post | Sunday 15 November 2026\nBy Marit Olsvang\n\n"
+            "The Wolves won the final on Saturday.\n")
+    article = parse_article(str(tmp_path / "a.txt"), text)
+    assert article.title == "Wolves win the cup" and article.metadata["date"] == "2026-11-15"
+    assert "Lorvik Evening Post | Sunday 15 November 2026" not in " ".join(sentence_texts(article))
+    assert "The Wolves won the final on Saturday." in sentence_texts(article)
 
 
 def test_front_matter_and_page_dates_are_normalised(tmp_path: Path) -> None:
