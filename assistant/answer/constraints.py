@@ -3,10 +3,11 @@ about the 2019 final, nor the men's final one about the women's.
 
 A constraint is a modifier before a word of the question: a year ("the 2019 final"), an ordinal ("the third
 quarter"), a lower-case possessive ("the women's final") or a number ("a 7.0-magnitude earthquake", "2.9 million
-vehicles"). A text misses it when it puts another modifier of the same class before the same word ("the 2018
-final", "second-quarter revenue", "the men's final") and never the question's own; a number may also follow
-its word ("magnitude 7.8"). A text that says nothing either way is not rejected here: whether it answers at all is
-for the candidate and relevance checks.
+vehicles"); a year may also follow its word after "of" or "in" ("the first quarter of 2026", "the title in 2024").
+A text misses it when it puts another modifier of the same class before the same word ("the 2018 final",
+"second-quarter revenue", "the men's final") and never the question's own; a number may also follow its word
+("magnitude 7.8"), a year after "of" or "in" ("the first quarter of 2027"). A text that says nothing either way
+is not rejected here: whether it answers at all is for the candidate and relevance checks.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ _NUMBER = re.compile(r"^\d[\d,]*(?:\.\d+)?$")
 # Words, and numbers kept whole: decimals ("7.0") and thousands ("1,850-year-old", "3,518 counts").
 _TOKEN = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+\.\d+|" + WORD.pattern)
 _GAP = 2  # words allowed between the modifier and its word ("the 2019 Champions Cup final": cup)
+_YEAR_AFTER = frozenset({"of", "in"})  # a year after its word: "the first quarter of 2026", "the title in 2024"
 
 
 @dataclass(frozen=True)
@@ -57,20 +59,30 @@ def question_constraints(question: str) -> list[Constraint]:
         found = _modifier(token)
         if found is None:
             continue
+        if found[0] == "year" and i >= 2 and tokens[i - 1].lower() in _YEAR_AFTER and _open(tokens[i - 2]):
+            out.append(Constraint("year", found[1], stem(tokens[i - 2].lower())))  # "the first quarter of 2026"
         for word in tokens[i + 1 : i + 1 + _GAP + 1]:
-            if word.lower() not in STOPWORDS and _modifier(word) is None:
+            if _open(word):
                 out.append(Constraint(found[0], found[1], stem(word.lower())))
                 break
     return list(dict.fromkeys(out))
 
 
+def _open(word: str) -> bool:
+    """Whether a word may be modified: neither a stopword nor itself a modifier."""
+    return word.lower() not in STOPWORDS and _modifier(word) is None
+
+
 def _modifiers_before(tokens: list[str], word: str, kind: str) -> set[str]:
-    """The values of `kind` modifiers within a few words before each occurrence of `word`."""
+    """The values of `kind` modifiers within a few words before each occurrence of `word` (a number also just
+    after it, a year after "of" or "in": "the first quarter of 2027")."""
     values = set()
     for i, token in enumerate(tokens):
         if stem(token.lower()) != word:
             continue
         after = tokens[i + 1 : i + 2] if kind == "number" else []  # "magnitude 7.8", "Game 6"
+        if kind == "year" and i + 2 < len(tokens) and tokens[i + 1].lower() in _YEAR_AFTER:
+            after = tokens[i + 2 : i + 3]
         for near in tokens[max(0, i - 1 - _GAP) : i] + after:
             found = _modifier(near)
             if found and found[0] == kind:

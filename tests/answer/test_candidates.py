@@ -132,6 +132,14 @@ def test_near_misses_of_year_quarter_and_side() -> None:
     assert not misses(year, "Alder beat Birch in the 2019 final, a year after the 2018 final.")
     # The sentence before or the title decides when the sentence does not say.
     assert misses(year, "Alder won it.", "The 2018 final. A tight game.")
+    # A year may follow its word: the first quarter of 2027 is not the first quarter of 2026.
+    first = question_constraints("What revenue did Quillon report for the first quarter of 2026?")
+    assert misses(first, "The chips will be sold with Quillon's from the first quarter of 2027.")
+    assert not misses(first, "Revenue in the first quarter of 2026 was $3.6 billion.")
+    assert not misses(first, "First-quarter revenue was $3.6 billion.")  # says nothing of the year
+    title = question_constraints("Which club won the title in 2024?")
+    assert misses(title, "Alder won the title in 2023.") and not misses(title, "Alder won the 2024 title.")
+    assert question_constraints("What share of power will be nuclear by 2025?") == []  # a deadline, not a year's
     quarter = question_constraints("What was Quillon's third-quarter revenue?")
     assert misses(quarter, "Second-quarter revenue was $3.95 billion.")
     assert not misses(quarter, "Third-quarter revenue was $4.12 billion, up from the second quarter.")
