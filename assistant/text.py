@@ -154,7 +154,8 @@ _UNITS = {
 }
 _TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80,
          "ninety": 90}
-_SCALES = {"hundred": 100, "thousand": 1000, "million": 1_000_000, "billion": 1_000_000_000}
+_SCALES = {"hundred": 100, "thousand": 1000, "million": 1_000_000, "billion": 1_000_000_000,
+           "trillion": 1_000_000_000_000}
 _ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,
              "eighth": 8, "ninth": 9, "tenth": 10}
 VAGUE_QUANTITIES = ("a few", "several", "dozens", "scores", "hundreds", "thousands", "many", "some",
@@ -215,10 +216,17 @@ class NumberMention:
     end: int
 
 
+# A scale word after digits is part of the number: "$4.12 billion" is 4,120,000,000, not 4.12 and a billion.
+_SCALE_AFTER = re.compile(r"[ \t-]+(hundred|thousand|million|billion|trillion)\b", re.IGNORECASE)
+
+
 def numbers(text: str) -> list[NumberMention]:
-    """Every cardinal number in `text`: "seven", "7", "twenty-one", "1,200" (not years or times)."""
+    """Every cardinal number in `text`: "seven", "7", "twenty-one", "1,200", "4.12 billion" (not years or times)."""
     found: list[NumberMention] = []
+    taken = 0  # the end of the last number: a scale word read with the digits before it is not a number again
     for match in _NUMBER_PHRASE.finditer(text):
+        if match.start() < taken:
+            continue
         raw = match.group(0)
         before = text[max(0, match.start() - 1) : match.start()]
         after = text[match.end() : match.end() + 1]
@@ -235,6 +243,12 @@ def numbers(text: str) -> list[NumberMention]:
                 continue
             if "." not in raw and 1900 <= value <= 2100 and len(raw) == 4:
                 continue  # a year, not a count
+            scale = _SCALE_AFTER.match(text, match.end())
+            if scale:
+                value = round(value * _SCALES[scale.group(1).lower()], 2)
+                found.append(NumberMention(text[match.start() : scale.end()], value, match.start(), scale.end()))
+                taken = scale.end()
+                continue
         else:
             parsed = _words_to_number(raw)
             if parsed is None:

@@ -47,6 +47,11 @@ def test_numbers_as_words_and_digits() -> None:
     assert [m.text for m in numbers("on August 7 in 2021 at 8:45")] == []
     assert number_values("No one matched all six numbers; one ticket won.") == {6.0, 1.0}  # "no one" is nobody
     assert [m.text for m in numbers("no one came")] == []
+    # A scale word after digits is part of the number: $512 million and $521 million differ; a million is no count.
+    assert [(m.text, m.value) for m in numbers("net profit of $521 million on revenue of $4.12 billion")] == [
+        ("521 million", 521_000_000.0), ("4.12 billion", 4_120_000_000.0)]
+    assert number_values("$512 million") != number_values("$521 million")
+    assert number_values("two million people") == {2_000_000.0}
 
 
 def test_fractions_in_words_are_shares_not_counts() -> None:
