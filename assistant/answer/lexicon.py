@@ -84,12 +84,14 @@ GENERIC_QUESTION_TERMS = {stem(w) for w in ("happen", "happened", "occur", "occu
 NAMED_THINGS = ("spokesman|spokesperson|spokeswoman|official|person|minister|leader|president|group|country|"
                 "countries|agency|organi[sz]ation|company|newspaper|outlet|channel|city|militia|party|ministry")
 
-# Dates as news writes them: "August 7", "Aug. 7, 2021", "7 August", "Sunday", "in November last year".
+# Dates as news writes them: "August 7", "Aug. 7, 2021", "7 August", "Sunday", "June 2027" (a month with its year,
+# wherever it stands), "in November last year" (a month alone only after "in": "May" is also a verb and a name).
 DAYS = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
 MONTHS = (r"(?:January|February|March|April|May|June|July|August|September|October|November|December"
           r"|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.?")
 DATE = re.compile(
     rf"\b(?:{MONTHS}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?|\d{{1,2}}\s+{MONTHS}(?:\s+\d{{4}})?|{DAYS}"
+    rf"|{MONTHS}\s+(?:1[89]|20)\d\d"
     rf"|(?<=in )(?:{MONTHS})(?:\s+\d{{4}}|\s+last\s+year|\s+this\s+year)?)\b"
 )
 

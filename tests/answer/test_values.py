@@ -23,3 +23,9 @@ def test_a_date_near_the_asked_event_is_preferred() -> None:
            "indirectly said that the United States was behind the attack.")
     assert value_near_terms(question.kind, near, question.terms)
     assert not value_near_terms(question.kind, far, question.terms)
+
+
+def test_a_month_with_its_year_is_a_date_wherever_it_stands() -> None:
+    assert answer_values("date", "The plant will close by June 2027, the union said.") == ["June 2027"]
+    assert answer_values("date", "It will close by the end of March 2027.") == ["March 2027"]
+    assert answer_values("date", "Shares may rise; it may 2027 be.") == []  # "may" is a verb
