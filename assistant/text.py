@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
+
+import snowballstemmer
 
 # Words ending in a period that do not end a sentence.
 _ABBREVIATIONS = {
@@ -127,17 +130,16 @@ NEGATIONS = frozenset({"not", "no", "never", "neither", "nor", "none", "nobody",
                        "can't", "cannot", "couldn't", "hasn't", "haven't", "hadn't", "unharmed", "unhurt"})
 
 
+_STEMMERS = threading.local()  # a Snowball stemmer keeps the word it works on in itself: one per thread
+
+
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
-    """A light suffix stripper: enough to match "injured"/"injuries", "guards"/"guard"."""
-    w = word.lower().replace("'s", "").replace("’s", "")
-    for suffix, keep in (("ies", "y"), ("ied", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", ""), ("ly", "")):
-        if w.endswith(suffix) and len(w) - len(suffix) >= 3:
-            w = w[: len(w) - len(suffix)] + keep
-            break
-    if w.endswith("e") and len(w) > 4:
-        w = w[:-1]
-    return w
+    """Snowball's English stemmer (Porter2), possessives dropped: "attended" and "attendance" are "attend"."""
+    stemmer = getattr(_STEMMERS, "english", None)
+    if stemmer is None:
+        stemmer = _STEMMERS.english = snowballstemmer.stemmer("english")
+    return str(stemmer.stemWord(word.lower().replace("'s", "").replace("’s", "")))
 
 
 def content_terms(text: str) -> list[str]:

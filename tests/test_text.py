@@ -1,6 +1,6 @@
 """Sentence spans and number reading."""
 
-from assistant.text import number_values, numbers, sentence_spans
+from assistant.text import number_values, numbers, sentence_spans, stem
 
 
 def _sentences(text: str) -> list[str]:
@@ -60,3 +60,22 @@ def test_fractions_in_words_are_shares_not_counts() -> None:
     assert number_values("one-half of the 12 guards") == {0.5, 12.0}
     assert number_values("the second quarter") == set()  # an ordinal, not a fraction of a count
     assert number_values("revenue rose for three quarters in a row") == {3.0}  # a count of quarters
+
+
+def test_words_of_one_stem_are_one_term() -> None:
+    # Snowball's English stemmer: a noun and its verb, and the forms of each, read alike.
+    assert stem("attended") == stem("attendance") == stem("attends") == "attend"
+    assert stem("elected") == stem("election") and stem("injuries") == stem("injury")
+    assert stem("Quillon's") == stem("quillon") and stem("guards") == "guard"
+
+
+def test_threads_stem_alike() -> None:
+    # A Snowball stemmer object holds the word it is stemming: threads (the chat's worker, the server's pool) must
+    # not share one.
+    from concurrent.futures import ThreadPoolExecutor
+
+    words = [f"{w}{i}ations" for i in range(2000) for w in ("attend", "elect")]
+    expected = [stem.__wrapped__(w) for w in words]
+    stem.cache_clear()
+    with ThreadPoolExecutor(8) as pool:
+        assert list(pool.map(stem, words)) == expected

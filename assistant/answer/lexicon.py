@@ -27,7 +27,7 @@ from assistant.text import VAGUE_QUANTITIES, stem
 # "tweet/twitter", "drone/uav", "speak/tell/talk", "assassination"). A general source of synonyms would replace
 # these three; none is installable here (WordNet's data is not on the package registry).
 SYNONYM_GROUPS = [
-    ("injur", "wound", "hurt"),  # without it: seeds 49 right, conflicts surfaced 1 of 4 (was 3)
+    ("injur", "injury", "wound", "hurt"),  # without it: seeds 49 right, conflicts surfaced 1 of 4 (was 3)
     ("attack", "strik", "strike", "assault", "attempt"),  # without it: seeds 48 right, conflicts 2 of 4
     ("guard", "bodyguard", "protection"),  # without it: conflicts surfaced 1 of 4 ("personal protection team")
 ]

@@ -100,7 +100,9 @@ def of_asked_unit(q: Question, span: Span, sentence: str) -> bool:
         return bool(_CURRENCY.search(span.text + " " + after))
     if q.counted:  # the counted thing, or the head of its compound ("wildfires" are "fires")
         following = canonical_terms(" ".join(words(sentence[span.end :])[:UNIT_REACH]))
-        return any(t == c or (len(t) >= 3 and c.endswith(t)) for t in following for c in q.counted)
+        # The stemmer keeps a short word's final "e" ("fire") and drops a longer one's ("wildfir"): compared without.
+        return any(t == c or (len(t) >= 3 and c.rstrip("e").endswith(t.rstrip("e"))) for t in following
+                   for c in q.counted)
     return True
 
 

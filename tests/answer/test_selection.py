@@ -19,6 +19,7 @@ from assistant.answer.selection import (
     rank_candidates,
     span_key,
 )
+from assistant.text import stem
 from tests.answer.samples import ArticlesRetriever
 
 
@@ -33,16 +34,16 @@ def _ranked(question: str, sentences: list[tuple[str, str, float]], extra: list[
 
 
 def test_the_asked_noun_is_the_last_common_noun_of_the_wh_phrase() -> None:
-    assert asked_noun("Which Ivy League school announced it will drop loans?") == "school"
-    assert asked_noun("Which team won the Harbour Cup final?") == "team"
-    assert asked_noun("Which two countries did the alliance invite?") == "country"
+    assert asked_noun("Which Ivy League school announced it will drop loans?") == stem("school")
+    assert asked_noun("Which team won the Harbour Cup final?") == stem("team")
+    assert asked_noun("Which two countries did the alliance invite?") == stem("country")
     assert asked_phrase("A volcano erupted on which Japanese island on Sunday?") == ("which Japanese island", "island")
     assert asked_phrase("Who won the Harbour Cup final?") == ("", "")
-    assert asked_noun("The fire threatened the grove, located in which national park?") == "park"
-    assert asked_noun("In which city will the summit open?") == "city"
-    assert asked_noun("Which U.S. official tested positive?") == "official"  # "S" is no stop word here
-    assert asked_noun("A volcano in which country recently prompted an alert?") == "country"
-    assert asked_noun("Which wildly popular show was renewed?") == "show"
+    assert asked_noun("The fire threatened the grove, located in which national park?") == stem("park")
+    assert asked_noun("In which city will the summit open?") == stem("city")
+    assert asked_noun("Which U.S. official tested positive?") == stem("official")  # "S" is no stop word here
+    assert asked_noun("A volcano in which country recently prompted an alert?") == stem("country")
+    assert asked_noun("Which wildly popular show was renewed?") == stem("show")
     assert asked_noun("Who won the race?") == ""
     assert asked_noun("What did the mayor say?") == ""
 
