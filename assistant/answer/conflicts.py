@@ -10,9 +10,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
-from assistant.answer.candidates import NAME, NUMBER, answer_spans, asks
+from assistant.answer.candidates import NAME, NUMBER, answer_spans, asked_noun, asks
 from assistant.answer.evidence import Evidence
-from assistant.answer.gazetteer import country_of
+from assistant.answer.gazetteer import COUNTRY, KIND_OF_NOUN, country_of, is_kind
 from assistant.answer.question import Question
 from assistant.answer.selection import Candidate, Occurrence, inside, span_key
 from assistant.answer.terms import canonical_terms
@@ -41,8 +41,9 @@ def find_conflicts(question: Question, candidates: Sequence[Evidence]) -> list[V
     for evidence in candidates:
         if evidence.article_id in per_article:
             continue
-        values = answer_values(question.kind, evidence.text, question.counted) if question.counted else []
-        values = values or answer_values(question.kind, evidence.text, question.terms)
+        # A count of what the question counts ("1,500 jobs"), not any number near one of its words ("$521 million
+        # for the third quarter" is no revenue); a question that counts nothing named takes its terms.
+        values = answer_values(question.kind, evidence.text, question.counted or question.terms)
         if values:
             per_article[evidence.article_id] = (normalize_value(question.kind, values[0]), values[0], evidence)
     claims: dict[str, ValueClaim] = {}
@@ -53,8 +54,7 @@ def find_conflicts(question: Question, candidates: Sequence[Evidence]) -> list[V
         return []
     for claim in claims.values():  # show the value as most articles write it ("seven" rather than "7")
         spelled = [v for e in claim.evidence
-                   for v in (answer_values(question.kind, e.text, question.counted or question.terms)
-                             or answer_values(question.kind, e.text, question.terms))[:1]]
+                   for v in answer_values(question.kind, e.text, question.counted or question.terms)[:1]]
         claim.display = max(set(spelled), key=lambda v: (spelled.count(v), v.isalpha()), default=claim.display)
         if question.kind == "quantity":
             at = next(((e.text, i) for e in claim.evidence if (i := _standing(e.text, claim.display)) >= 0), None)
@@ -219,7 +219,15 @@ def span_conflicts(question: Question, candidates: Sequence[Evidence], common: s
     """
     if not question.atype:  # copies of one report that differ in a name disagree, whatever the question asks
         return _near_copies(question, copies, common, NAME)
-    return _against_the_best(question, candidates, common) or _near_copies(question, copies, common)
+    claims = _against_the_best(question, candidates, common) or _near_copies(question, copies, common)
+    return claims if all(_may_be_asked(question, c.display) for c in claims) else []
+
+
+def _may_be_asked(question: Question, value: str) -> bool:
+    """Whether a side may answer the question: for "which country" or "which state" it must be one (two reports that
+    differ on an island do not disagree on the country); a kind no gazetteer covers is not checked."""
+    kind = KIND_OF_NOUN.get(asked_noun(question.text)) if question.atype == NAME else None
+    return kind is None or bool(is_kind(kind, value)) or (kind == COUNTRY and country_of(value) is not None)
 
 
 def _best_with_spans(question: Question, candidates: Sequence[Evidence], common: set[str],

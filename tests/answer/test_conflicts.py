@@ -29,6 +29,18 @@ def test_agreeing_articles_are_no_conflict() -> None:
     assert find_conflicts(question, [GUARDS_7, GUARDS_7B]) == []
 
 
+def test_numbers_near_the_questions_words_are_no_count_of_what_it_counts() -> None:
+    """"$521 million for the third quarter" is a net profit, not the revenue "How much revenue ...?" counts."""
+    question = analyse_question("How much revenue did Quillon report for the third quarter?")
+    profit = Evidence("a.txt", "A", "a", 0, 90, "Quillon reported a net profit of $521 million for the third quarter.")
+    other = Evidence("b.txt", "B", "b", 0, 90, profit.text.replace("521", "512"))
+    assert find_conflicts(question, [profit, other]) == []
+    jobs = analyse_question("How many jobs is Quillon cutting in the third quarter?")
+    cuts = [Evidence(n, n, n, 0, 90, f"Quillon will cut {count} jobs in the third quarter.")
+            for n, count in (("c", "1,200"), ("d", "1,500"))]
+    assert [c.display for c in find_conflicts(jobs, cuts)] == ["1,200 jobs", "1,500 jobs"]
+
+
 def test_conflicting_dates() -> None:
     question = analyse_question("When did the attack happen?")
     sunday = Evidence("a.txt", "A", "a", 0, 50, "The attack on his residence happened early on Sunday.")
@@ -78,6 +90,9 @@ def test_copies_that_lead_alike_and_differ_further_down_conflict() -> None:
     # One article's own two sentences never conflict with each other.
     other = Evidence("a.txt", "A", "a", 200, 299, later.format("Ostra"))
     assert span_conflicts(question, [], set(), copies=[original[0], original[1], other, copy[0]]) == []
+    # Copies that differ on the island do not disagree on the country: for "which country", sides must be countries.
+    country = analyse_question("A volcano eruption in which country prompted evacuations on Sunday?")
+    assert span_conflicts(country, [], set(), copies=[original[0], copy[0], original[1], copy[1]]) == []
     # A number in figures and in words is one value; a sentence that asks states nothing.
     age = analyse_question("Vaccinations in Norvia began for which age group this week?")
     figures = Evidence("a.txt", "A", "a", 0, 99, "Children younger than 5 are the only age group not yet eligible.")
