@@ -220,14 +220,14 @@ def span_conflicts(question: Question, candidates: Sequence[Evidence], common: s
     if not question.atype:  # copies of one report that differ in a name disagree, whatever the question asks
         return _near_copies(question, copies, common, NAME)
     claims = _against_the_best(question, candidates, common) or _near_copies(question, copies, common)
-    return claims if all(_may_be_asked(question, c.display) for c in claims) else []
+    kind = KIND_OF_NOUN.get(asked_noun(question.text)) if claims and question.atype == NAME else None
+    return claims if kind is None or all(_of_kind(kind, c.display) for c in claims) else []
 
 
-def _may_be_asked(question: Question, value: str) -> bool:
-    """Whether a side may answer the question: for "which country" or "which state" it must be one (two reports that
-    differ on an island do not disagree on the country); a kind no gazetteer covers is not checked."""
-    kind = KIND_OF_NOUN.get(asked_noun(question.text)) if question.atype == NAME else None
-    return kind is None or bool(is_kind(kind, value)) or (kind == COUNTRY and country_of(value) is not None)
+def _of_kind(kind: str, value: str) -> bool:
+    """Whether a side is of the kind a "which country" or "which state" question asks (two reports that differ on an
+    island do not disagree on the country); only kinds the gazetteer covers are checked."""
+    return bool(is_kind(kind, value)) or (kind == COUNTRY and country_of(value) is not None)
 
 
 def _best_with_spans(question: Question, candidates: Sequence[Evidence], common: set[str],
