@@ -48,7 +48,7 @@ def converted(tmp_path: Path) -> Path:
 
 def test_answer_text_drops_wrapping_quotes_and_matching_ignores_case_and_spaces() -> None:
     assert answer_text("“The Herons”") == "The Herons"
-    assert answer_text(" 'Squid Game' ") == "Squid Game"
+    assert answer_text(" 'Harbour Lights' ") == "Harbour Lights"
     pattern = answer_pattern("The Herons")
     assert pattern.search("a win for THE\n  herons.")
     assert not pattern.search("the Heronsgate club")  # whole words only
