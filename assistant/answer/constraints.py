@@ -3,7 +3,8 @@ about the 2019 final, nor the men's final one about the women's.
 
 A constraint is a modifier before a word of the question: a year ("the 2019 final"), an ordinal ("the third
 quarter"), a lower-case possessive ("the women's final") or a number ("a 7.0-magnitude earthquake", "2.9 million
-vehicles"); a year may also follow its word after "of" or "in" ("the first quarter of 2026", "the title in 2024").
+vehicles", "three-quarters of a percentage point": written in words, a number is one too; "Pac-12" is a name);
+a year may also follow its word after "of" or "in" ("the first quarter of 2026", "the title in 2024").
 A text misses it when it puts another modifier of the same class before the same word ("the 2018 final",
 "second-quarter revenue", "the men's final") and never the question's own; a number may also follow its word
 ("magnitude 7.8"), a year after "of" or "in" ("the first quarter of 2027"). A text that says nothing either way
@@ -16,7 +17,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from assistant.text import STOPWORDS, WORD, fold, ordinal_value, stem
+from assistant.text import STOPWORDS, WORD, fold, numbers, ordinal_value, stem
 
 _YEAR = re.compile(r"^(?:1[89]\d\d|20\d\d)$")
 _ORDINAL_DIGITS = re.compile(r"^(\d+)(?:st|nd|rd|th)$")
@@ -24,6 +25,8 @@ _NUMBER = re.compile(r"^\d[\d,]*(?:\.\d+)?$")
 # Words, and numbers kept whole: decimals ("7.0") and thousands ("1,850-year-old", "3,518 counts").
 _TOKEN = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+\.\d+|" + WORD.pattern)
 _GAP = 2  # words allowed between the modifier and its word ("the 2019 Champions Cup final": cup)
+_HALF = re.compile(r"\b(?:(?:a|one)[ -]half|half an?)\b", re.IGNORECASE)  # "a half point", "half a point"
+_NAMED_NUMBER = re.compile(r"\b([A-Z][\w]*)-(\d+)\b")
 _YEAR_AFTER = frozenset({"of", "in"})  # a year after its word: "the first quarter of 2026", "the title in 2024"
 
 
@@ -47,8 +50,15 @@ def _modifier(token: str) -> tuple[str, str] | None:
 
 
 def _tokens(text: str) -> list[str]:
-    """The words of `text`, case kept (only lower-case possessives qualify), hyphens split ("third-quarter")."""
-    return [w.replace("’", "'") for w in _TOKEN.findall(fold(text).replace("-", " "))]
+    """The words of `text`, case kept (only lower-case possessives qualify), hyphens split ("third-quarter"); a
+    number written in words is written in figures ("three-quarters of a percentage point": 0.75, as "a half
+    percentage point" is 0.5), so that it constrains as one in figures does."""
+    text = _HALF.sub(" 0.5 ", fold(text))
+    for mention in reversed(numbers(text)):
+        if not mention.text[:1].isdigit():
+            text = f"{text[: mention.start]} {mention.value:g} {text[mention.end :]}"
+    text = _NAMED_NUMBER.sub(r"\1\2", text)  # "Pac-12", "Covid-19": a name, whose number modifies nothing
+    return [w.replace("’", "'") for w in _TOKEN.findall(text.replace("-", " "))]
 
 
 def question_constraints(question: str) -> list[Constraint]:
@@ -61,9 +71,10 @@ def question_constraints(question: str) -> list[Constraint]:
             continue
         if found[0] == "year" and i >= 2 and tokens[i - 1].lower() in _YEAR_AFTER and _open(tokens[i - 2]):
             out.append(Constraint("year", found[1], stem(tokens[i - 2].lower())))  # "the first quarter of 2026"
-        for word in tokens[i + 1 : i + 1 + _GAP + 1]:
-            if _open(word):
-                out.append(Constraint(found[0], found[1], stem(word.lower())))
+        for j in range(i + 1, min(i + 2 + _GAP, len(tokens))):
+            if _open(tokens[j]):
+                if not (j + 1 < len(tokens) and _NUMBER.match(tokens[j + 1])):  # "two Pac-12 schools": a name
+                    out.append(Constraint(found[0], found[1], stem(tokens[j].lower())))
                 break
     return list(dict.fromkeys(out))
 

@@ -144,6 +144,17 @@ def test_near_misses_of_year_quarter_and_side() -> None:
     assert misses(quarter, "Second-quarter revenue was $3.95 billion.")
     assert not misses(quarter, "Third-quarter revenue was $4.12 billion, up from the second quarter.")
     assert question_constraints("What was Quillon's revenue?") == []  # a name's possessive is not a qualifier
+    # A number written in words constrains as one in figures: half a point is no three-quarters of one.
+    hike = question_constraints("The Ardent Bank raised its rate by three-quarters of a percentage point. Why?")
+    assert [(c.kind, c.value) for c in hike] == [("number", "0.75")]
+    assert misses(hike, "The bank raised its rate by a half percentage point, its largest rise since 2009.")
+    assert misses(hike, "The bank raised its rate by half a percentage point.")
+    assert not misses(hike, "The bank raised its rate by 0.75 percentage point.")
+    assert not misses(hike, "The bank raised its rate by three-quarters of a percentage point on Tuesday.")
+    assert misses(question_constraints("Who died in the two attacks?"), "Five people died in the three attacks.")
+    # A word with a number of its own is a name, which the number before it does not count ("Pac-12").
+    schools = question_constraints("Which two Pac-12 schools will join the Big Ten?")
+    assert not misses(schools, "Two schools are leaving the Pac-12 for the Big Ten.")
 
 
 def test_credits_and_year_questions() -> None:
