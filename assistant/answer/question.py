@@ -10,6 +10,7 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
 from assistant.answer.candidates import (
+    IRREGULAR_PAST,
     NUMBER,
     Span,
     answer_spans,
@@ -42,6 +43,7 @@ class Question:
     atype: str = ""  # the span an answer must hold (`candidates.answer_type`): name | number | date | ""
     constraints: tuple[Constraint, ...] = ()  # "the women's final", "the 2019 final" (`constraints`)
     recent: bool = False  # it places its event in the present ("this week"): only recent articles answer it
+    counting: tuple[str, ...] = ()  # for quantity questions: the verb of what is counted ("attended", "killed")
 
 
 def analyse_question(question: str) -> Question:
@@ -52,7 +54,7 @@ def analyse_question(question: str) -> Question:
         kind = "quantity"
     elif re.match(r"^(?:when|(?:on |in )?(?:what|which) (?:day|date|month|year|time))", q):
         kind = "date"
-    elif re.match(r"^(?:who|whom|whose)\b", q) or (named := re.match(
+    elif re.match(r"^(?:who|whom|whose)\b", q) or _ASKED_WHO.search(q) or (named := re.match(
         rf"^(?:which|what)\s+(?!(?:did|does|do|was|were|is|are|has|have|had)\b)(?:[\w.'’-]+\s+){{0,3}}?"
         rf"({NAMED_THINGS})\b", q)):
         kind = "person"  # any answer that is a name: a person, an agency, a country, a group
@@ -69,17 +71,43 @@ def analyse_question(question: str) -> Question:
         generic |= set(canonical_terms(named.group(1) + " news"))
     terms = [t for t in canonical_terms(question) if t not in generic]
     counted: tuple[str, ...] = ()
+    counting: tuple[str, ...] = ()
     if kind == "quantity":  # "How many of Al-Kadhimi's security guards were wounded" counts guards
         auxiliary = r"were|was|are|is|did|do|does|have|has|had|will|would"
         match = re.search(rf"how (?:many|much)\b(.*?)(?:\s+(?:{auxiliary})\b|\?|$)", q)
         if match:  # "How much has the city spent?" counts nothing: the auxiliary follows at once
-            counted = tuple(dict.fromkeys(canonical_terms(match.group(1))))
+            thing, verb = _before_verb(match.group(1))
+            if not verb:  # "were killed", "is Quillon cutting"
+                verb = next((w for w in words(q[match.end() :]) if _is_verb(w)), "")
+            counted = tuple(dict.fromkeys(canonical_terms(thing)))
+            counting = tuple(canonical_terms(verb))
     speaker: tuple[str, ...] = ()
     if kind == "quote" and said:
         who = question.strip()[said.start(1) : said.end(1)]
         speaker = tuple(t for t in dict.fromkeys(canonical_terms(who)) if t not in generic)
     return Question(question, kind, tuple(dict.fromkeys(terms)), counted, speaker, answer_type(question, kind),
-                    tuple(question_constraints(question)), bool(RECENT_QUESTION.search(question)))
+                    tuple(question_constraints(question)), bool(RECENT_QUESTION.search(question)), counting)
+
+
+# "who" asked after a preposition inside the question ("..., paving the way for who to advance?"); a "who" after
+# a noun is a relative pronoun ("the player who scored"), which asks nothing.
+_ASKED_WHO = re.compile(r"\b(?:for|to|by|with|from|of|about|at)\s+(?:who|whom)\b")
+
+
+def _before_verb(counted: str) -> tuple[str, str]:
+    """The counted words up to the verb of the question, and the verb: "people attended the men's final" counts
+    people who attended; a first word in "-ed" is an adjective ("armed men"), as is a hyphenated one ("red-tailed
+    hawks")."""
+    tokens = counted.split()
+    for i, token in enumerate(tokens[1:], start=1):
+        if _is_verb(token):
+            return " ".join(tokens[:i]), token
+    return counted, ""
+
+
+def _is_verb(word: str) -> bool:
+    """A past form or participle, as questions put their verb ("attended", "killed", "cutting", "won")."""
+    return word in IRREGULAR_PAST or (word.endswith(("ed", "ing")) and len(word) > 4 and "-" not in word)
 
 
 _PERCENT_ASKED = re.compile(r"\b(?:percent|percentage|per cent|share|proportion)\b")
@@ -94,16 +122,31 @@ def of_asked_unit(q: Question, span: Span, sentence: str) -> bool:
     """A percentage for "what percentage", a sum of money for "how much did it cost", a count of the counted thing."""
     clause = asked_clause(q.text).lower()
     after = sentence[span.end : span.end + 12]
-    if _PERCENT_ASKED.search(clause):
-        return bool(_PERCENT.search(span.text + after[:9]))
+    if _PERCENT_ASKED.search(clause):  # a share: "58%", "54 percent", or a fraction ("two-thirds")
+        return bool(_PERCENT.search(span.text + after[:9])) or any(0 < v < 1 for v in number_values(span.text))
     if _MONEY_ASKED.search(clause):
         return bool(_CURRENCY.search(span.text + " " + after))
     if q.counted:  # the counted thing, or the head of its compound ("wildfires" are "fires")
         following = canonical_terms(" ".join(words(sentence[span.end :])[:UNIT_REACH]))
         # The stemmer keeps a short word's final "e" ("fire") and drops a longer one's ("wildfir"): compared without.
-        return any(t == c or (len(t) >= 3 and c.rstrip("e").endswith(t.rstrip("e"))) for t in following
-                   for c in q.counted)
+        if any(t == c or (len(t) >= 3 and c.rstrip("e").endswith(t.rstrip("e"))) for t in following
+               for c in q.counted):
+            return True
+        # Or the number stands by the counting verb or its noun ("the attendance of 18,200" for "How many people
+        # attended", "the blast killed 12", "11,400 watched") and counts nothing else ("killed 2 soldiers").
+        before = words(sentence[: span.start])[-UNIT_REACH + 1 :]
+        verb = [w for w in words(sentence[span.end :])[:3] if w not in STOPWORDS][:1]  # "11,400 watched", "12 were hit"
+        near = canonical_terms(" ".join(before + verb))
+        return bool(set(near) & set(q.counting)) and not _counts_a_noun(q, sentence, span)
     return True
+
+
+def _counts_a_noun(q: Question, sentence: str, span: Span) -> bool:
+    """Whether a noun of its own follows the number ("2 soldiers"; not "18,200 in Lorvik", "12 and", "11,400
+    watched")."""
+    following = words(sentence[span.end :])[:1]
+    return (bool(following) and following[0].isalpha() and following[0] not in STOPWORDS
+            and not set(canonical_terms(following[0])) & set(q.counting))
 
 
 def counts_another_thing(q: Question, span: Span, sentence: str) -> bool:

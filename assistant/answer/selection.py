@@ -229,9 +229,16 @@ def direct_answer(q: Question, candidates: Sequence[Evidence], lexical: dict[Any
                if lexical.get(e.key, 0.0) >= needed and not e.text.rstrip().endswith("?")
                and has_answer_value(q.kind, e.text, q.terms) and speaker_named(q, e.text_in_context)
                and holds_names(q, e.text_in_passage)
-               and (not q.atype or asked_spans(q, e.text, common))]
+               and (not q.atype or _gives_asked_value(q, e.text, common))]
     return max(fitting, key=lambda e: (round(lexical.get(e.key, 0.0), 2), value_near_terms(q.kind, e.text, q.terms),
                                        e.relevance), default=None)
+
+
+def _gives_asked_value(q: Question, text: str, common: set[str]) -> bool:
+    """Whether `text` gives a span of the asked type, and for a number one in the asked unit, as a candidate must
+    (`of_asked_unit`): "won 2-1 in Game 6" gives no count of championships."""
+    spans = asked_spans(q, text, common)
+    return any(of_asked_unit(q, s, text) for s in spans) if q.atype == NUMBER else bool(spans)
 
 
 def holds(q: Question, text: str, candidate: Candidate, common: set[str]) -> bool:

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from assistant.answer.question import analyse_question, asked_spans, holds_names, speaker_named
+from assistant.answer.question import (
+    Question,
+    analyse_question,
+    asked_spans,
+    holds_names,
+    of_asked_unit,
+    speaker_named,
+)
 from assistant.answer.values import has_answer_value
 from assistant.text import stem
 
@@ -19,6 +26,10 @@ def test_question_kind_and_terms_for_paraphrased_questions() -> None:
     assert not {"job", "hold"} & set(job.terms)
     share = analyse_question("What share of their seats did the militias lose in the election?")
     assert "share" not in share.terms and "seat" in share.terms
+    # "who" asked after a preposition inside the question; after a noun it asks nothing.
+    assert analyse_question("The coach resigned on Monday, making way for whom to lead the Wolves?").kind == "person"
+    assert analyse_question("The player who scored twice left on which day?").kind != "person"
+    assert analyse_question("The club whose coach resigned plays in which league?").kind != "person"
 
 
 def test_quote_questions_name_their_speaker() -> None:
@@ -62,6 +73,24 @@ def test_a_number_answers_only_in_the_asked_unit() -> None:
     assert asked_spans(killed, "Two houses were destroyed.") == []
     assert asked_spans(analyse_question("Why did they part?"), sentence) == []  # an untyped question asks no span
     assert analyse_question("How many guards were hurt?").counted == ("guard",)
+    # The counted thing ends at the question's verb; a first word in "-ed" is an adjective.
+    assert analyse_question("How many people attended the men's final?").counted == ("person",)
+    assert analyse_question("How many armed men stormed the hall?").counted == (stem("armed"), "man")
+    # A number after the counting verb or its noun counts what was asked, unless a noun of its own follows.
+    attended = analyse_question("How many people attended the men's final?")
+    assert _of_unit(attended, "The attendance of 18,200 in Lorvik was a record.") == ["18,200"]
+    assert _of_unit(attended, "The Wolves won 87-81 in the men's final.") == []  # no count of the final
+    assert _of_unit(killed, "The blast killed 12 and injured 30.") == ["12"]
+    assert _of_unit(killed, "The blast killed 2 soldiers.") == []
+    watched = analyse_question("How many spectators watched the women's final?")
+    assert _of_unit(watched, "A crowd of 11,400 watched the women's final.") == ["11,400"]
+    # A share is a percentage or a fraction.
+    share = analyse_question("What share of their seats did the parties lose?")
+    assert _of_unit(share, "They lost around two-thirds of their 40 seats.") == ["two-thirds"]
     aid = analyse_question("How much has the council approved in flood aid?")  # what follows "has" is no unit
     assert aid.counted == ()
     assert [s.text for s in asked_spans(aid, "The council approved £4 million.")] == ["£4 million"]
+
+
+def _of_unit(question: Question, sentence: str) -> list[str]:
+    return [s.text for s in asked_spans(question, sentence) if of_asked_unit(question, s, sentence)]

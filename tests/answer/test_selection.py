@@ -13,6 +13,7 @@ from assistant.answer.question import analyse_question
 from assistant.answer.selection import (
     alignment,
     candidate_key,
+    direct_answer,
     inside,
     nearness,
     question_slot,
@@ -114,6 +115,13 @@ def test_a_number_of_the_asked_unit() -> None:
                    [("Seven guards were hurt in the harbour district.", "a1", 0.8)]) == []
     ranked = _ranked("How many wildfires have there been this year?", [("There were 420 fires this year.", "a1", 0.8)])
     assert [c.text for c in ranked] == ["420"]  # wildfires are fires
+    # Nor does it give the direct answer: a sentence with a score and a game number counts no titles.
+    titles = analyse_question("The Harbour Wolves won the Cup. How many championships do the Wolves have?")
+    won = _evidence("The Harbour Wolves beat the Lorvik Oilers 2-1 in Game 6 to win the Cup.")
+    three = _evidence("The Harbour Wolves now have three championships after beating the Lorvik Oilers.")
+    lexical = {won.key: 1.0, three.key: 1.0}
+    assert direct_answer(titles, [won], lexical, set()) is None
+    assert direct_answer(titles, [won, three], lexical, set()) == three
 
 
 def test_a_short_form_joins_the_long_name_and_more_articles_add_support() -> None:
