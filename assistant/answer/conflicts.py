@@ -10,13 +10,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
-from assistant.answer.candidates import NAME, NUMBER, answer_spans, asked_noun, asks
+from assistant.answer.candidates import NAME, NUMBER, WHEN, answer_spans, asked_noun, asks
 from assistant.answer.evidence import Evidence
 from assistant.answer.gazetteer import COUNTRY, KIND_OF_NOUN, country_of, is_kind
 from assistant.answer.question import Question
 from assistant.answer.selection import Candidate, Occurrence, inside, span_key
 from assistant.answer.terms import canonical_terms
-from assistant.answer.values import answer_values, normalize_value
+from assistant.answer.values import answer_values, is_day_name, normalize_value
 from assistant.text import number_values, numbers, words
 
 
@@ -35,26 +35,34 @@ def find_conflicts(question: Question, candidates: Sequence[Evidence]) -> list[V
     `candidates` are sentences already judged relevant to the question, best first; each article
     contributes the value of its most relevant sentence that states one.
     """
-    if question.kind not in ("quantity", "date"):
+    kind = "date" if question.atype == WHEN else question.kind  # "By when will the plant close?" asks a date
+    if kind not in ("quantity", "date"):
         return []
+    focus = question.counted or question.terms
     per_article: dict[str, tuple[str, str, Evidence]] = {}
     for evidence in candidates:
-        if evidence.article_id in per_article:
+        held = per_article.get(evidence.article_id)
+        if held and not (kind == "date" and is_day_name(held[1])):
             continue
         # A count of what the question counts ("1,500 jobs"), not any number near one of its words ("$521 million
-        # for the third quarter" is no revenue); a question that counts nothing named takes its terms.
-        values = answer_values(question.kind, evidence.text, question.counted or question.terms)
-        if values:
-            per_article[evidence.article_id] = (normalize_value(question.kind, values[0]), values[0], evidence)
+        # for the third quarter" is no revenue); a question that counts nothing named takes its terms. A date
+        # nearest the question's words; in an article that names only the day ("on Sunday") in its most relevant
+        # sentence, a date from the next one that gives one ("the runoff on Sunday, October 18").
+        values = answer_values(kind, evidence.text, focus)
+        if values and not (held and is_day_name(values[0])):
+            per_article[evidence.article_id] = (normalize_value(kind, values[0]), values[0], evidence)
     claims: dict[str, ValueClaim] = {}
     for value, display, evidence in per_article.values():
         claim = claims.setdefault(value, ValueClaim(value, display, []))
         claim.evidence.append(evidence)
+    if kind == "date" and sum(not is_day_name(c.display) for c in claims.values()) >= 2:
+        # Articles that give dates disagree on those: a day name alone may be either date, or date another event
+        # in a sentence with the question's words ("Krull, third in the first round, on Tuesday endorsed ...").
+        claims = {v: c for v, c in claims.items() if not is_day_name(c.display)}
     if len(claims) < 2:
         return []
     for claim in claims.values():  # show the value as most articles write it ("seven" rather than "7")
-        spelled = [v for e in claim.evidence
-                   for v in answer_values(question.kind, e.text, question.counted or question.terms)[:1]]
+        spelled = [v for e in claim.evidence for v in answer_values(kind, e.text, focus)[:1]]
         claim.display = max(set(spelled), key=lambda v: (spelled.count(v), v.isalpha()), default=claim.display)
         if question.kind == "quantity":
             at = next(((e.text, i) for e in claim.evidence if (i := _standing(e.text, claim.display)) >= 0), None)
@@ -176,17 +184,27 @@ SPELLED_ALIKE = 0.9  # difflib's ratio: about one letter in ten differs
 
 
 def spelled_alike(first: str, second: str) -> bool:
-    """Whether two names differ only as a misspelling would ("Renaissance" / "Rennaisance", 0.91): one value
-    written twice, not a disagreement. "Johnson" / "Johnston" (0.93) are taken as one too, which misses that
-    conflict rather than invent one; "Austria" / "Australia" (0.88) and "Iran" / "Iraq" (0.75) stay apart. One
-    number in figures and in words ("5" / "five") is one value too, and so is one country written two ways."""
+    """Whether two names differ only as a misspelling would ("Renaissance" / "Rennaisance", 0.91), or as a name and
+    its initials do ("USC"): one value written twice, not a disagreement. "Johnson" / "Johnston" (0.93) are taken
+    as one too, which misses that conflict rather than invent one; "Austria" / "Australia" (0.88) and "Iran" /
+    "Iraq" (0.75) stay apart. One number in figures and in words ("5" / "five") is one value too, and so is one
+    country written two ways."""
     values = number_values(first)
     if values and values == number_values(second):
         return True
     country = country_of(first)
     if country and country == country_of(second):
         return True  # "U.S" / "USA"
+    if _initials(first) == second or _initials(second) == first:
+        return True  # "USC" / "University of Southern California"
     return SequenceMatcher(None, first, second).ratio() >= SPELLED_ALIKE
+
+
+def _initials(name: str) -> str:
+    """The initials of a name of several words, without "of", "the", "and", "for" ("university of southern
+    california": "usc"); "" for a name of one word."""
+    initials = [w[0] for w in name.split() if w not in ("of", "the", "and", "for")]
+    return "".join(initials) if len(initials) > 1 else ""
 
 
 def _names(text: str, candidate: Candidate) -> bool:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from assistant.answer.lexicon import ATTRIBUTED, CALENDAR_WORDS, DATE, QUOTATION, VAGUE
+from assistant.answer.lexicon import ATTRIBUTED, CALENDAR_WORDS, DATE, DAYS, QUOTATION, VAGUE
 from assistant.answer.terms import canonical_terms, name_terms
 from assistant.text import number_values, numbers, words
 
@@ -34,9 +34,33 @@ def answer_values(kind: str, text: str, focus: Sequence[str] = ()) -> list[str]:
             if after:
                 ranked.append((min(after), value))
         return [v for _, v in sorted(ranked)]
-    if kind == "date":
-        return [m.group(0) for m in DATE.finditer(text)]
+    if kind == "date":  # nearest the question's words first: "the debate on Tuesday, five days before the runoff"
+        dates = [m for m in DATE.finditer(text) if not _dates_itself(text, m)]
+        if focus:
+            places = _term_positions(text, focus)
+            dates.sort(key=lambda m: min((_words_between(text, m.span(), p) for p in places), default=0))
+        return [m.group(0) for m in dates]
     return []
+
+
+def is_day_name(value: str) -> bool:
+    """Whether a date is only a day of the week ("Sunday"), which may be any date."""
+    return bool(_DAY.fullmatch(value))
+
+
+_DAY = re.compile(DAYS)
+
+
+def _dates_itself(text: str, day: re.Match[str]) -> bool:
+    """Whether a day of the week is followed by its date ("Sunday, October 18"): one date, the second's."""
+    following = re.match(r",?\s+", text[day.end() :])
+    return (is_day_name(day.group(0)) and following is not None
+            and DATE.match(text, day.end() + following.end()) is not None)
+
+
+def _words_between(text: str, first: tuple[int, int], second: tuple[int, int]) -> int:
+    start, end = sorted((first, second))
+    return len(words(text[start[1] : end[0]]))
 
 
 def _term_positions(text: str, terms: Sequence[str]) -> list[tuple[int, int]]:

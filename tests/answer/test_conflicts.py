@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answer.conflicts import ValueClaim, candidate_conflicts, find_conflicts, span_conflicts
+from assistant.answer.conflicts import (
+    ValueClaim,
+    candidate_conflicts,
+    find_conflicts,
+    span_conflicts,
+    spelled_alike,
+)
 from assistant.answer.evidence import Evidence
 from assistant.answer.question import analyse_question
 from assistant.answer.selection import rank_candidates
@@ -47,6 +53,33 @@ def test_conflicting_dates() -> None:
     august = Evidence("b.txt", "B", "b", 0, 50, "The attack happened in the early hours on August 7.")
     claims = find_conflicts(question, [sunday, august])
     assert sorted(c.display for c in claims) == ["August 7", "Sunday"]
+
+
+def test_each_article_dates_the_asked_event_with_a_date_over_a_day_name() -> None:
+    """The date nearest the question's words ("the debate on Tuesday, five days before the runoff on Sunday,
+    October 18" dates the runoff to October 18), and a date over the day name of a more relevant sentence
+    ("won the first round on Sunday, setting up a runoff")."""
+    question = analyse_question("On what date is the mayoral runoff?")
+    pool = [Evidence("a.txt", "A", "a", 0, 90, "Ferreol won the first round of the mayoral election on Sunday, "
+                     "setting up a runoff."),
+            Evidence("a.txt", "A", "a", 100, 160, "The two will meet in a runoff on Sunday, October 18."),
+            Evidence("b.txt", "B", "b", 0, 90, "When voters return for the mayoral runoff on October 25, they "
+                     "will choose."),
+            Evidence("c.txt", "C", "c", 0, 90, "The debate is on Tuesday night, five days before the runoff on "
+                     "Sunday, October 18.")]
+    claims = find_conflicts(question, pool)
+    assert [(c.display, sorted(e.article_id for e in c.evidence)) for c in claims] == [
+        ("October 18", ["a", "c"]), ("October 25", ["b"])]
+    # Where articles give dates, a day name alone is no side: it may be either date, or date another event.
+    endorsed = Evidence("d.txt", "D", "d", 0, 90, "Krull, third in the mayoral election, on Tuesday endorsed Ferreol "
+                        "for the runoff.")
+    claims = find_conflicts(question, [*pool, endorsed])
+    assert [c.display for c in claims] == ["October 18", "October 25"]
+    # A question that asks "by when" asks a date, though it does not start with "when".
+    closing = analyse_question("By when will the Merrow plant close?")
+    plants = [Evidence(n, n, n, 0, 70, f"Quillon will close its Merrow plant by {d}.")
+              for n, d in (("a", "June 2027"), ("b", "the end of March 2027"))]
+    assert [c.display for c in find_conflicts(closing, plants)] == ["June 2027", "March 2027"]
 
 
 def test_names_and_places_conflict_when_the_statements_are_parallel() -> None:
@@ -193,6 +226,16 @@ def test_a_misspelt_name_is_no_conflict() -> None:
     assert _sides(question, [(one.text, "a"), (typo.text, "b")]) == {}
     assert [c.display for c in span_conflicts(analyse_question(question), [one, other], set())] == [
         "Renaissance", "Homecoming"]
+
+
+def test_a_name_and_its_initials_are_no_conflict() -> None:
+    question = "Which school will join the Harbour League?"
+    assert _sides(question, [
+        ("The Vantry Institute of Technology will join the Harbour League next year, the league said.", "a"),
+        ("VIT will join the Harbour League next year, the league said on Friday.", "b"),
+    ]) == {}
+    assert spelled_alike("vantry institute of technology", "vit")
+    assert not spelled_alike("vantry institute of technology", "vt")
 
 
 def test_one_number_written_two_ways_is_no_conflict() -> None:
