@@ -218,18 +218,21 @@ def direct_answer(q: Question, candidates: Sequence[Evidence], lexical: dict[Any
                    common: set[str], needed: float | None = None) -> Evidence | None:
     """The source sentence that best answers the question by itself, if one clearly does.
 
-    It must hold a value of the asked kind (a span of the asked type the question does not give) and most
-    of the question's terms (`needed`, by default 60% for typed questions, 75% for others); with conflicting
-    values, `candidates` are the sentences of the value most articles give.
+    It must hold a value of the asked kind (a span of the asked type the question does not give, a number in the
+    asked unit) and most of the question's terms (`needed`, by default 60% for typed questions, 75% for others);
+    with conflicting values, `candidates` are the sentences of the value most articles give (`needed` given: they
+    state a side, a count of what was asked as `find_conflicts` reads it: "seven of Al-Kadhimi's security guards").
     """
     typed = q.atype or q.kind in ("quantity", "date", "person", "quote")
+    sides = needed is not None  # a conflict's sentences, each stating a side
     if needed is None:
         needed = DIRECT_MIN_LEXICAL if typed else DIRECT_MIN_LEXICAL_OTHER
     fitting = [e for e in candidates
                if lexical.get(e.key, 0.0) >= needed and not e.text.rstrip().endswith("?")
                and has_answer_value(q.kind, e.text, q.terms) and speaker_named(q, e.text_in_context)
                and holds_names(q, e.text_in_passage)
-               and (not q.atype or _gives_asked_value(q, e.text, common))]
+               and (not q.atype or (bool(asked_spans(q, e.text, common)) if sides
+                                     else _gives_asked_value(q, e.text, common)))]
     return max(fitting, key=lambda e: (round(lexical.get(e.key, 0.0), 2), value_near_terms(q.kind, e.text, q.terms),
                                        e.relevance), default=None)
 
