@@ -43,12 +43,12 @@ def answer_values(kind: str, text: str, focus: Sequence[str] = ()) -> list[str]:
     return []
 
 
+_DAY = re.compile(DAYS)
+
+
 def is_day_name(value: str) -> bool:
     """Whether a date is only a day of the week ("Sunday"), which may be any date."""
     return bool(_DAY.fullmatch(value))
-
-
-_DAY = re.compile(DAYS)
 
 
 def _dates_itself(text: str, day: re.Match[str]) -> bool:
@@ -59,6 +59,7 @@ def _dates_itself(text: str, day: re.Match[str]) -> bool:
 
 
 def _words_between(text: str, first: tuple[int, int], second: tuple[int, int]) -> int:
+    """The words between two spans of `text` (none when they overlap)."""
     start, end = sorted((first, second))
     return len(words(text[start[1] : end[0]]))
 
@@ -80,12 +81,7 @@ def value_near_terms(kind: str, text: str, terms: Sequence[str], within: int = 8
     else:
         return False
     places = _term_positions(text, terms)
-    for start, end in spans:
-        for place_start, place_end in places:
-            between = text[end:place_start] if place_start >= end else text[place_end:start]
-            if len(words(between)) <= within:
-                return True
-    return False
+    return any(_words_between(text, span, place) <= within for span in spans for place in places)
 
 
 def normalize_value(kind: str, value: str) -> str:
