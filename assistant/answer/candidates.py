@@ -84,6 +84,11 @@ IRREGULAR_PAST = frozenset(
 )
 
 
+def past_form(word: str) -> bool:
+    """Whether a lower-case word is a verb's past form: an irregular one, or one in "-ed" ("announced")."""
+    return word in IRREGULAR_PAST or (word.endswith("ed") and len(word) > 4)
+
+
 @dataclass(frozen=True)
 class Span:
     """A candidate answer in a sentence: `text == sentence[start:end]`."""
@@ -147,7 +152,7 @@ def asked_phrase(question: str) -> tuple[str, str]:
         low = token.group(0).lower()
         if token.group(0)[:1].isupper() or token.group(0)[:1].isdigit() or low in {"two", "three", "four", "five"}:
             continue  # "Which Ivy League school", "which U.S. official", "which two countries": modifiers
-        if low in STOPWORDS or low in IRREGULAR_PAST or (low.endswith("ed") and len(low) > 4):
+        if low in STOPWORDS or past_form(low):
             break
         if noun and low.endswith("ly") and len(low) > 4:
             break  # an adverb after the noun: "which country recently erupted" asks for a country

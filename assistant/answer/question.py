@@ -10,7 +10,6 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
 from assistant.answer.candidates import (
-    IRREGULAR_PAST,
     NUMBER,
     Span,
     answer_spans,
@@ -18,6 +17,7 @@ from assistant.answer.candidates import (
     asked_clause,
     asked_phrase,
     names_quoted,
+    past_form,
 )
 from assistant.answer.constraints import Constraint, misses, question_constraints
 from assistant.answer.evidence import CheckedSentence, Evidence
@@ -107,7 +107,7 @@ def _before_verb(counted: str) -> tuple[str, str]:
 
 def _is_verb(word: str) -> bool:
     """A past form or participle, as questions put their verb ("attended", "killed", "cutting", "won")."""
-    return word in IRREGULAR_PAST or (word.endswith(("ed", "ing")) and len(word) > 4 and "-" not in word)
+    return "-" not in word and (past_form(word) or (word.endswith("ing") and len(word) > 4))
 
 
 _PERCENT_ASKED = re.compile(r"\b(?:percent|percentage|per cent|share|proportion)\b")
@@ -144,9 +144,14 @@ def of_asked_unit(q: Question, span: Span, sentence: str) -> bool:
 def _counts_a_noun(q: Question, sentence: str, span: Span) -> bool:
     """Whether a noun of its own follows the number ("2 soldiers"; not "18,200 in Lorvik", "12 and", "11,400
     watched")."""
+    following = _word_after(sentence, span)
+    return bool(following) and not set(canonical_terms(following)) & set(q.counting)
+
+
+def _word_after(sentence: str, span: Span) -> str:
+    """The word right after a number, if it may be a noun it counts (a word, not a stopword); else ""."""
     following = words(sentence[span.end :])[:1]
-    return (bool(following) and following[0].isalpha() and following[0] not in STOPWORDS
-            and not set(canonical_terms(following[0])) & set(q.counting))
+    return following[0] if following and following[0].isalpha() and following[0] not in STOPWORDS else ""
 
 
 def counts_another_thing(q: Question, span: Span, sentence: str) -> bool:
@@ -156,9 +161,8 @@ def counts_another_thing(q: Question, span: Span, sentence: str) -> bool:
     test that candidates must pass."""
     if not q.counted or of_asked_unit(q, span, sentence):
         return False
-    following = words(sentence[span.end :])[:1]
-    return bool(following) and following[0].isalpha() and following[0] not in STOPWORDS and not (
-        following[0].endswith("ed"))  # "seven injured" names no other thing
+    following = _word_after(sentence, span)
+    return bool(following) and not following.endswith("ed")  # "seven injured" names no other thing
 
 
 def asked_spans(q: Question, text: str, common: Collection[str] = ()) -> list[Span]:

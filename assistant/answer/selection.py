@@ -33,7 +33,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from assistant.answer.candidates import (
-    IRREGULAR_PAST,
     NAME,
     NUMBER,
     WHEN,
@@ -43,6 +42,7 @@ from assistant.answer.candidates import (
     asked_clause,
     asked_noun,
     asks,
+    past_form,
     span_key,
 )
 from assistant.answer.evidence import Evidence
@@ -104,8 +104,7 @@ def question_slot(question: str, atype: str = "") -> Slot:
     skip = 0  # past the wh-phrase's noun run ("which Ivy League school", "how many")
     for token in tokens:
         low = token.lower()
-        if low in _AUXILIARY or low in IRREGULAR_PAST or low in STOPWORDS - {"many", "much"} or (
-                low.endswith("ed") and len(low) > 4):
+        if low in _AUXILIARY or past_form(low) or low in STOPWORDS - {"many", "much"}:
             break
         skip += 1
     after = tokens[skip:]
