@@ -32,7 +32,7 @@ from assistant.answer.question import (
     lexical_relevance,
     term_weights,
 )
-from assistant.answer.recency import mark_stale, newest_only, not_before
+from assistant.answer.recency import date_reports, mark_stale, newest_only, not_before
 from assistant.answer.selection import Candidate, answer_marks, direct_answer, holds, rank_candidates
 from assistant.answer.support import as_quoted, find_support, quote_support, verify_sentences
 from assistant.answer.values import has_answer_value
@@ -177,8 +177,10 @@ class Engine:
                                                     not_before=not_before(q, self.retriever.newest_date))
             # The best passages' neighbours are read too: the answer may stand a paragraph away.
             neighbours = getattr(self.retriever, "neighbours", None)
+            dates = getattr(self.retriever, "article_dates", None)
             pool = mark_stale(q, self.evidence_for(q, chunks, neighbours(chunks) if neighbours else []),
-                              self.retriever.newest_date, getattr(self.retriever, "article_dates", None))
+                              self.retriever.newest_date, dates)
+            pool = date_reports(q, pool, dates)
         timings["retrieve"] = (time.perf_counter() - started) * 1000
 
         started = time.perf_counter()

@@ -4,6 +4,7 @@ with the evidence found for it (`CheckedSentence`), and the parts of the answer 
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 from assistant.answer.terms import name_words
@@ -26,6 +27,7 @@ class Evidence:
     passage: str = ""  # the retrieved passage the sentence stands in; never quoted
     neighbour: bool = False  # its passage is one beside a retrieved one: evidence, not a basis of term weights
     stale: bool = False  # months older than the newest news, for a question that names no time (`recency.mark_stale`)
+    published: dt.date | None = None  # its article's day, for a question that names a year (`recency.date_reports`)
 
     @property
     def key(self) -> tuple[str, int, int]:

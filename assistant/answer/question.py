@@ -4,6 +4,7 @@ sentence is about it (`lexical_relevance`, `speaker_named`, `question_names`, `h
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import re
 from collections.abc import Callable, Collection, Sequence
@@ -23,6 +24,7 @@ from assistant.answer.constraints import Constraint, misses, question_constraint
 from assistant.answer.evidence import CheckedSentence, Evidence
 from assistant.answer.lexicon import (
     CALENDAR_WORDS,
+    DEIXIS_DAYS,
     GENERIC_QUESTION_TERMS,
     NAMED_THINGS,
     PRONOUN,
@@ -235,7 +237,23 @@ def fits(q: Question, evidence: Evidence) -> bool:
     asked), and it is not the lead-in of a list ("Here are the highest prices:"), which states nothing itself."""
     if evidence.text.rstrip().endswith(":"):
         return False
-    return not misses(q.constraints, evidence.text, f"{evidence.title}. {evidence.context}")
+    return not (misses(q.constraints, evidence.text, f"{evidence.title}. {evidence.context}")
+                or reported_in_another_year(q, evidence))
+
+
+def reported_in_another_year(q: Question, evidence: Evidence) -> bool:
+    """Whether the sentence tells of its article's week ("won the cup on Saturday", "said this week", or the
+    headline, which gives the article's news) in an article published in another year than the one the question
+    names: a 2026 report of Saturday's final does not say who won the 2022 one. A sentence or context that names
+    the question's year is read as it says it."""
+    years = {c.value for c in q.constraints if c.kind == "year"}
+    headline = " ".join(words(evidence.text)) == " ".join(words(evidence.title))
+    if evidence.published is None or not years or not (headline or RECENT_QUESTION.search(evidence.text)):
+        return False
+    if any(year in evidence.text_in_context for year in years):
+        return False
+    week = {str((evidence.published + dt.timedelta(days=d)).year) for d in (-DEIXIS_DAYS, DEIXIS_DAYS)}
+    return not years & week
 
 
 def lexical_in_context(q: Question, evidence: Evidence, weight: Callable[[str], float]) -> float:

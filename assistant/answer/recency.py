@@ -2,7 +2,8 @@
 the present ("this week") is answered only from articles published at most `RECENT_DAYS` before it (`not_before`,
 applied by retrieval); one that names no time prefers the newest news: the sentences of articles a season older
 (`STALE_DAYS`) are marked (`mark_stale`) and left out whenever a newer article's sentence is about the question
-(`newest_only`). A question that names a year reads every article."""
+(`newest_only`). A question that names a year reads every article, but a sentence that tells of its article's
+week ("on Saturday") answers it only from an article of that year (`date_reports`)."""
 
 from __future__ import annotations
 
@@ -36,6 +37,17 @@ def mark_stale(q: Question, pool: list[Evidence], newest: Callable[[], dt.date |
         return pool
     cut, days = day - dt.timedelta(days=STALE_DAYS), dates({e.article_id for e in pool})
     return [replace(e, stale=True) if days.get(e.article_id, cut) < cut else e for e in pool]
+
+
+def date_reports(q: Question, pool: list[Evidence],
+                 dates: Callable[[Iterable[str]], dict[str, dt.date]] | None) -> list[Evidence]:
+    """For a question that names a year ("Who won the cup in 2022?"): each sentence with its article's day
+    (`Evidence.published`), which dates an event the sentence places in its own week ("won on Saturday",
+    `question.fits`). Undated articles stay undated."""
+    if dates is None or not pool or not any(c.kind == "year" for c in q.constraints):
+        return pool
+    days = dates({e.article_id for e in pool})
+    return [replace(e, published=days[e.article_id]) if e.article_id in days else e for e in pool]
 
 
 def newest_only(fitting: Sequence[Evidence], relevant: Sequence[Evidence]

@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from assistant.answer.evidence import Evidence
-from assistant.answer.question import analyse_question
-from assistant.answer.recency import mark_stale, newest_only, not_before
+from assistant.answer.question import analyse_question, fits
+from assistant.answer.recency import date_reports, mark_stale, newest_only, not_before
 from tests.cli_helpers import run_cli
 
 OLD = ("Harbour ferry strike ends\n2019-03-04\n\nThe harbour ferry strike ended on Tuesday after the operator "
@@ -48,6 +48,32 @@ def test_stale_sentences_leave_only_when_a_newer_one_is_about_the_question() -> 
     new, other = _evidence("new", "Velmar Ferries agreed."), _evidence("weather", "It was hot.")
     assert newest_only([old, new, other], [old, new]) == ([new, other], [new], True)
     assert newest_only([old, other], [old]) == ([old, other], [old], False)  # only the old report is about it
+
+
+def test_a_sentence_that_tells_of_its_week_answers_only_the_year_its_article_was_published() -> None:
+    """"Who won the cup in 2022?" is not answered by a 2026 report of Saturday's final; a sentence that names its
+    year, or an undated article, is not judged by the publication day."""
+    saturday = _evidence("2026", "Port Adler won the Halvic Cup on Saturday, beating Castellan 87-81.")
+    named = _evidence("2026", "Port Adler also won the Halvic Cup in 2022, beating Kelmar.")
+    background = _evidence("2026", "Port Adler have won the Halvic Cup three times.")
+    undated = _evidence("undated", "Port Adler won the Halvic Cup on Saturday.")
+    january = _evidence("january", "Port Adler won the Halvic Cup on Saturday.")
+    dates = {"2026": dt.date(2026, 11, 15), "january": dt.date(2023, 1, 3)}
+    title = "Port Adler win the Halvic Cup"
+    headline = Evidence("/news/2026.txt", title, "2026", 0, len(title), title)
+    pool = [saturday, named, background, undated, january, headline]
+    in_2022 = analyse_question("Who won the Halvic Cup in 2022?")
+    dated = date_reports(in_2022, pool, lambda ids: {i: dates[i] for i in ids if i in dates})
+    assert [e.published for e in dated] == [dates["2026"]] * 3 + [None, dates["january"], dates["2026"]]
+    # Saturday's final of a 2026 report is no 2022 final, nor is its headline's; a report of 3 January 2023 may
+    # tell of 31 December 2022.
+    assert [fits(in_2022, e) for e in dated] == [False, True, True, True, True, False]
+    in_2026 = analyse_question("Who won the Halvic Cup in 2026?")
+    # (the sentence that names 2022 misses 2026 by its own words, `constraints.misses`)
+    assert [fits(in_2026, e) for e in date_reports(in_2026, pool, lambda ids: dates)] == [True, False, True, True,
+                                                                                           False, True]
+    # Only a question that names a year needs the days.
+    assert date_reports(analyse_question("Who won the Halvic Cup?"), pool, lambda ids: dates) == pool
 
 
 def _ask(folder: Path, home: Path, *questions: str) -> list[dict[str, Any]]:
@@ -98,3 +124,17 @@ def test_a_question_without_a_time_is_answered_by_the_newest_reports(tmp_path: P
         assert "Norcliff" not in answer["answer"]
         assert {Path(c["source"]).name for c in answer["citations"]} == {"new.txt"}
     assert "Norcliff Lines" in in_2019["answer"]
+
+
+def test_a_question_about_an_earlier_year_is_not_answered_by_this_weeks_report(tmp_path: Path) -> None:
+    """Failure class 4 (on-topic, unanswerable): only 2022's strike is reported, so the 2019 strike's operator is
+    not known, however well the 2022 sentence fits the rest of the question."""
+    folder = tmp_path / "news"
+    folder.mkdir()
+    for name, text in (("new.txt", NEW), ("weather.txt", WEATHER)):
+        (folder / name).write_text(text, encoding="utf-8")
+    in_2019, in_2022 = _ask(folder, tmp_path / "home",
+                            "Which operator agreed to a pay rise in 2019, ending the harbour ferry strike?",
+                            "Which operator agreed to a pay rise in 2022, ending the harbour ferry strike?")
+    assert in_2019["abstained"] and in_2019["answer"] == "The articles do not say."
+    assert not in_2022["abstained"] and "Velmar Ferries" in in_2022["answer"]
