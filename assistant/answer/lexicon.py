@@ -128,6 +128,9 @@ RECENT_QUESTION = re.compile(
 # The same phrases in an article's sentence place its event in the article's own week ("won the cup on Saturday"):
 # within this many days of the day it was published, before or after ("on Sunday" in a preview).
 DEIXIS_DAYS = 7
+# A year named relative to an article's day ("last year's final"), and how far from the year it was published.
+RELATIVE_YEAR = re.compile(r"\b(last|this|next) year\b", re.IGNORECASE)
+RELATIVE_YEAR_SHIFT = {"last": -1, "this": 0, "next": 1}
 # How many days before the store's newest article an article may be published and still tell of "this week":
 # a month, for reports that follow an event and folders whose newest article is a few days after the rest.
 # Chosen before it was measured (issue 22, step 4); 62 days gave the same answerable figures on RealTime QA's

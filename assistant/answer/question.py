@@ -30,9 +30,11 @@ from assistant.answer.lexicon import (
     PRONOUN,
     QUOTE_QUESTION,
     RECENT_QUESTION,
+    RELATIVE_YEAR,
+    RELATIVE_YEAR_SHIFT,
 )
 from assistant.answer.terms import canonical_terms, name_terms
-from assistant.text import STOPWORDS, number_values, words
+from assistant.text import STOPWORDS, number_values, stem, words
 
 
 @dataclass(frozen=True)
@@ -242,18 +244,30 @@ def fits(q: Question, evidence: Evidence) -> bool:
 
 
 def reported_in_another_year(q: Question, evidence: Evidence) -> bool:
-    """Whether the sentence tells of its article's week ("won the cup on Saturday", "said this week", or the
-    headline, which gives the article's news) in an article published in another year than the one the question
-    names: a 2026 report of Saturday's final does not say who won the 2022 one. A sentence or context that names
-    the question's year is read as it says it."""
-    years = {c.value for c in q.constraints if c.kind == "year"}
-    headline = " ".join(words(evidence.text)) == " ".join(words(evidence.title))
-    if evidence.published is None or not years or not (headline or RECENT_QUESTION.search(evidence.text)):
+    """Whether the sentence tells of a year other than the one the question names, read from its article's day:
+    a sentence that places its event in its article's week ("won the cup on Saturday", "said this week", the
+    headline, which gives the article's news) or that speaks of the constrained thing without a year ("a record
+    for the final") tells of the year it was published, "last year's final" of the year before. A 2026 report of
+    Saturday's final does not say who won the 2022 one. A sentence that names a year is read as it says it
+    (`constraints.misses`), as is one whose context names the question's year."""
+    constraints = [c for c in q.constraints if c.kind == "year"]
+    if evidence.published is None or not constraints:
         return False
-    if any(year in evidence.text_in_context for year in years):
+    years = {c.value for c in constraints}
+    if any(year in evidence.text_in_context for year in years) or _ANY_YEAR.search(evidence.text):
         return False
-    week = {str((evidence.published + dt.timedelta(days=d)).year) for d in (-DEIXIS_DAYS, DEIXIS_DAYS)}
-    return not years & week
+    relative = RELATIVE_YEAR.search(evidence.text)
+    if relative:
+        told = {str(evidence.published.year + RELATIVE_YEAR_SHIFT[relative.group(1).lower()])}
+    elif (" ".join(words(evidence.text)) == " ".join(words(evidence.title)) or RECENT_QUESTION.search(evidence.text)
+          or {c.word for c in constraints} & {stem(w) for w in words(evidence.text)}):
+        told = {str((evidence.published + dt.timedelta(days=d)).year) for d in (-DEIXIS_DAYS, DEIXIS_DAYS)}
+    else:
+        return False
+    return not years & told
+
+
+_ANY_YEAR = re.compile(r"\b(?:1[89]\d\d|20\d\d)\b")
 
 
 def lexical_in_context(q: Question, evidence: Evidence, weight: Callable[[str], float]) -> float:

@@ -2,8 +2,9 @@
 the present ("this week") is answered only from articles published at most `RECENT_DAYS` before it (`not_before`,
 applied by retrieval); one that names no time prefers the newest news: the sentences of articles a season older
 (`STALE_DAYS`) are marked (`mark_stale`) and left out whenever a newer article's sentence is about the question
-(`newest_only`). A question that names a year reads every article, but a sentence that tells of its article's
-week ("on Saturday") answers it only from an article of that year (`date_reports`)."""
+(`newest_only`). A question that names a year reads every article, but a sentence that names no year tells of
+its article's ("won on Saturday", "a record for the final") or of one relative to it ("last year's final"), and
+answers only when that is the asked year (`date_reports`, `question.reported_in_another_year`)."""
 
 from __future__ import annotations
 
@@ -42,7 +43,7 @@ def mark_stale(q: Question, pool: list[Evidence], newest: Callable[[], dt.date |
 def date_reports(q: Question, pool: list[Evidence],
                  dates: Callable[[Iterable[str]], dict[str, dt.date]] | None) -> list[Evidence]:
     """For a question that names a year ("Who won the cup in 2022?"): each sentence with its article's day
-    (`Evidence.published`), which dates an event the sentence places in its own week ("won on Saturday",
+    (`Evidence.published`), which dates what a sentence without a year tells of ("won on Saturday",
     `question.fits`). Undated articles stay undated."""
     if dates is None or not pool or not any(c.kind == "year" for c in q.constraints):
         return pool

@@ -50,28 +50,32 @@ def test_stale_sentences_leave_only_when_a_newer_one_is_about_the_question() -> 
     assert newest_only([old, other], [old]) == ([old, other], [old], False)  # only the old report is about it
 
 
-def test_a_sentence_that_tells_of_its_week_answers_only_the_year_its_article_was_published() -> None:
-    """"Who won the cup in 2022?" is not answered by a 2026 report of Saturday's final; a sentence that names its
-    year, or an undated article, is not judged by the publication day."""
+def test_a_sentence_without_a_year_tells_of_the_year_its_article_was_published() -> None:
+    """"Who won the cup in 2022?" is not answered by a 2026 report of Saturday's final, its headline, or its words
+    on the cup without a year; "last year's final" is the year before; a sentence that names a year, or an undated
+    article, is not judged by the publication day."""
     saturday = _evidence("2026", "Port Adler won the Halvic Cup on Saturday, beating Castellan 87-81.")
     named = _evidence("2026", "Port Adler also won the Halvic Cup in 2022, beating Kelmar.")
     background = _evidence("2026", "Port Adler have won the Halvic Cup three times.")
     undated = _evidence("undated", "Port Adler won the Halvic Cup on Saturday.")
     january = _evidence("january", "Port Adler won the Halvic Cup on Saturday.")
+    last_year = _evidence("2026", "Castellan won last year's Halvic Cup, beating Kelmar.")
+    elsewhere = _evidence("2026", "The Wolves' coach Helga Marstrand was pleased.")  # says nothing of the cup
     dates = {"2026": dt.date(2026, 11, 15), "january": dt.date(2023, 1, 3)}
     title = "Port Adler win the Halvic Cup"
     headline = Evidence("/news/2026.txt", title, "2026", 0, len(title), title)
-    pool = [saturday, named, background, undated, january, headline]
+    pool = [saturday, named, background, undated, january, headline, last_year, elsewhere]
     in_2022 = analyse_question("Who won the Halvic Cup in 2022?")
     dated = date_reports(in_2022, pool, lambda ids: {i: dates[i] for i in ids if i in dates})
-    assert [e.published for e in dated] == [dates["2026"]] * 3 + [None, dates["january"], dates["2026"]]
-    # Saturday's final of a 2026 report is no 2022 final, nor is its headline's; a report of 3 January 2023 may
-    # tell of 31 December 2022.
-    assert [fits(in_2022, e) for e in dated] == [False, True, True, True, True, False]
-    in_2026 = analyse_question("Who won the Halvic Cup in 2026?")
+    assert [e.published for e in dated] == [dates["2026"]] * 3 + [None, dates["january"]] + [dates["2026"]] * 3
+    # A report of 3 January 2023 may tell of 31 December 2022.
+    assert [fits(in_2022, e) for e in dated] == [False, True, False, True, True, False, False, True]
     # (the sentence that names 2022 misses 2026 by its own words, `constraints.misses`)
+    in_2026 = analyse_question("Who won the Halvic Cup in 2026?")
     assert [fits(in_2026, e) for e in date_reports(in_2026, pool, lambda ids: dates)] == [True, False, True, True,
-                                                                                           False, True]
+                                                                                           False, True, False, True]
+    in_2025 = analyse_question("Who won the Halvic Cup in 2025?")
+    assert fits(in_2025, date_reports(in_2025, [last_year], lambda ids: dates)[0])
     # Only a question that names a year needs the days.
     assert date_reports(analyse_question("Who won the Halvic Cup?"), pool, lambda ids: dates) == pool
 
