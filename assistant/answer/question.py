@@ -236,7 +236,8 @@ _INFORMATIVE_WEIGHT = math.log(1 + 0.7 / 0.3)  # the term is in at most ~30% of 
 
 def fits(q: Question, evidence: Evidence) -> bool:
     """The sentence may answer: it does not miss the question's constraints (another year, quarter or side than
-    asked), and it is not the lead-in of a list ("Here are the highest prices:"), which states nothing itself."""
+    asked, or another year than its article's day gives what it tells of), and it is not the lead-in of a list
+    ("Here are the highest prices:"), which states nothing itself."""
     if evidence.text.rstrip().endswith(":"):
         return False
     return not (misses(q.constraints, evidence.text, f"{evidence.title}. {evidence.context}")
