@@ -22,6 +22,7 @@ _ABBREVIATIONS = {
 _SENTENCE_END = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s+|$)")
 _NEXT_STARTS_SENTENCE = re.compile(r"\s+[\"'“‘(\[]?[A-Z0-9]")
 WORD = re.compile(r"[A-Za-z0-9]+(?:['’][A-Za-z]+)?")  # a word, possessives and contractions kept whole
+YEAR = re.compile(r"\b(?:1[89]\d\d|20\d\d)\b")  # a year written in figures, 1800-2099
 
 
 @dataclass(frozen=True)

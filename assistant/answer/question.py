@@ -34,7 +34,7 @@ from assistant.answer.lexicon import (
     RELATIVE_YEAR_SHIFT,
 )
 from assistant.answer.terms import canonical_terms, name_terms
-from assistant.text import STOPWORDS, number_values, stem, words
+from assistant.text import STOPWORDS, YEAR, number_values, stem, words
 
 
 @dataclass(frozen=True)
@@ -255,7 +255,7 @@ def reported_in_another_year(q: Question, evidence: Evidence) -> bool:
     if evidence.published is None or not constraints:
         return False
     years = {c.value for c in constraints}
-    if any(year in evidence.text_in_context for year in years) or _ANY_YEAR.search(evidence.text):
+    if any(year in evidence.text_in_context for year in years) or YEAR.search(evidence.text):
         return False
     relative = RELATIVE_YEAR.search(evidence.text)
     if relative:
@@ -266,9 +266,6 @@ def reported_in_another_year(q: Question, evidence: Evidence) -> bool:
     else:
         return False
     return not years & told
-
-
-_ANY_YEAR = re.compile(r"\b(?:1[89]\d\d|20\d\d)\b")
 
 
 def lexical_in_context(q: Question, evidence: Evidence, weight: Callable[[str], float]) -> float:

@@ -9,15 +9,13 @@ answers only when that is the asked year (`date_reports`, `question.reported_in_
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 
 from assistant.answer.evidence import Evidence
 from assistant.answer.lexicon import RECENT_DAYS, STALE_DAYS
 from assistant.answer.question import Question
-
-_YEAR = re.compile(r"\b(?:1[89]\d\d|20\d\d)\b")  # a question that names a year reads the articles of every year
+from assistant.text import YEAR
 
 
 def not_before(q: Question, newest: Callable[[], dt.date | None]) -> dt.date | None:
@@ -31,7 +29,7 @@ def mark_stale(q: Question, pool: list[Evidence], newest: Callable[[], dt.date |
                dates: Callable[[Iterable[str]], dict[str, dt.date]] | None) -> list[Evidence]:
     """For a question that places its event in no time (no "this week", no year): the sentences of articles
     published more than `STALE_DAYS` before the store's newest one marked `Evidence.stale` (undated ones are not)."""
-    if q.recent or _YEAR.search(q.text) or not pool or dates is None:
+    if q.recent or YEAR.search(q.text) or not pool or dates is None:  # a named year: every year's articles
         return pool
     day = newest()
     if day is None:
